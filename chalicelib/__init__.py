@@ -1,0 +1,1 @@
+"""Hearth: anonymous, facilitator-led support groups on AWS serverless."""

@@ -1,0 +1,49 @@
+"""Ops routes, callable only with the admin token."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+
+from chalicelib.api.routing import ADMIN, Routes
+from chalicelib.api.schemas import DisplayName, RequestModel, ResponseModel
+from chalicelib.domain.contact import ContactError
+from chalicelib.domain.identity import Caller
+from chalicelib.errors import ValidationError
+from chalicelib.services.facilitators import FacilitatorService
+
+routes = Routes(__name__, "admin")
+
+
+@cache
+def _facilitators() -> FacilitatorService:
+    return FacilitatorService()
+
+
+class CreateFacilitator(RequestModel):
+    display_name: DisplayName
+    email: str | None = Field(default=None, max_length=254, description="Where crisis alerts go.")
+
+
+class FacilitatorCreated(ResponseModel):
+    facilitator_id: str
+    display_name: str
+    token: str = Field(description="Shown once; Hearth keeps only its hash.")
+
+
+@routes.operation(
+    "POST",
+    "/v1/admin/facilitators",
+    allowed=ADMIN,
+    summary="Create a facilitator and return its token once",
+    body=CreateFacilitator,
+    response=FacilitatorCreated,
+    status=201,
+)
+def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCreated:
+    try:
+        created = _facilitators().create(body.display_name, body.email)
+    except ContactError as exc:
+        raise ValidationError({"email": str(exc)}) from exc
+    return FacilitatorCreated(**created.__dict__)

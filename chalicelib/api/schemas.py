@@ -1,0 +1,42 @@
+"""Shared request/response schema bases and field types.
+
+Request schemas forbid unknown fields (the contract's 422); response schemas
+describe exactly what is returned, and both feed `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class QueryModel(BaseModel):
+    """Query strings: unknown parameters are ignored (caches and trackers add them)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(ResponseModel):
+    code: str = Field(description="Stable snake_case error code.")
+    message: str = Field(description="Human-readable explanation.")
+    fields: dict[str, str] | None = Field(default=None, description="Invalid fields (422 only).")
+
+
+def _no_control_characters(value: str) -> str:
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") for char in value):
+        raise ValueError("Control characters are not allowed.")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_no_control_characters)]
+DisplayName = Annotated[PlainText, Field(min_length=1, max_length=80)]

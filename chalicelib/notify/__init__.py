@@ -1,0 +1,1 @@
+"""Outbound messages: SMS through SNS, email through SES, or the local outbox."""

@@ -1,0 +1,40 @@
+"""Facilitator accounts: created by ops, each with a bearer token shown once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import crypto
+from chalicelib.domain.contact import normalise_email
+from chalicelib.domain.identity import Role, hash_token, new_token
+from chalicelib.ids import new_id
+from chalicelib.store.facilitators import FacilitatorRepository
+
+
+@dataclass(frozen=True)
+class NewFacilitator:
+    facilitator_id: str
+    display_name: str
+    token: str
+
+
+class FacilitatorService:
+    def __init__(self, repository: FacilitatorRepository | None = None) -> None:
+        self.repository = repository or FacilitatorRepository()
+
+    def create(self, display_name: str, email: str | None) -> NewFacilitator:
+        token = new_token(Role.FACILITATOR)
+        facilitator_id = new_id("fac")
+        email_enc = email_hash = None
+        if email is not None:
+            normalised = normalise_email(email)
+            email_enc = crypto.seal("email", normalised)
+            email_hash = crypto.blind_index("email", normalised)
+        self.repository.create(
+            facilitator_id,
+            display_name,
+            hash_token(token),
+            email_enc=email_enc,
+            email_hash=email_hash,
+        )
+        return NewFacilitator(facilitator_id, display_name, token)
