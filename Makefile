@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help run test lint format unit integration dynalite bench lock clean
+.PHONY: help run test lint format unit bench lock clean
 
 help:
 	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, runner)"
@@ -40,7 +40,7 @@ unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit
 
 bench: $(VENV)/.installed
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lock: $(VENV)/.installed
 	(echo "# Exact versions of every package in the dev/test environment (pip freeze); regenerate with \`make lock\`."; \

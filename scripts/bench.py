@@ -1,0 +1,224 @@
+"""`make bench`: cold start against a reference app, and DynamoDB requests per route.
+
+Prints one table and writes `out/bench.json`. `--smoke` runs each measurement
+once (for CI), without comparing figures to budgets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ADMIN_TOKEN = "bench-admin-token"
+BASE_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "HEARTH_STAGE": "local",
+    "HEARTH_ADMIN_TOKEN": ADMIN_TOKEN,
+    "HEARTH_CONTACT_KEY": "YmVuY2gtY29udGFjdC1rZXktMzItYnl0ZXMtbG9uZyE",
+    "HEARTH_TABLE": "hearth-bench",
+    "HEARTH_LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class Line:
+    name: str
+    value: float
+    unit: str
+    budget: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.budget is None else self.value <= self.budget
+
+
+# --- cold start --------------------------------------------------------------------------
+
+HEARTH_COLD = """
+import time; started = time.perf_counter()
+import app
+from chalicelib.store.credentials import CredentialRepository
+CredentialRepository().get("0" * 64)
+print(time.perf_counter() - started)
+"""
+
+REFERENCE_COLD = """
+import time; started = time.perf_counter()
+from chalice import Chalice
+import pydantic
+from aws_lambda_powertools import Logger, Metrics
+from pynamodb.models import Model
+from pynamodb.attributes import UnicodeAttribute
+import os
+app = Chalice(app_name="reference")
+class Item(Model):
+    class Meta:
+        table_name = os.environ["HEARTH_TABLE"]
+        region = "us-east-1"
+        host = os.environ["HEARTH_AWS_ENDPOINT_URL"]
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+try:
+    Item.get("x", "y")
+except Item.DoesNotExist:
+    pass
+print(time.perf_counter() - started)
+"""
+
+
+def _cold(code: str, env: dict[str, str], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        timings.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(timings)
+
+
+def cold_start(runs: int) -> list[Line]:
+    from moto.server import ThreadedMotoServer
+
+    from scripts.local_stack import _free_port
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        env = {
+            **BASE_ENV,
+            "PATH": os.environ.get("PATH", ""),
+            "HEARTH_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        }
+        os.environ.update(env)
+        from chalicelib.settings import reset_settings
+        from chalicelib.store.tables import create_table
+
+        reset_settings()
+        create_table()
+        hearth = _cold(HEARTH_COLD, env, runs)
+        reference = _cold(REFERENCE_COLD, env, runs)
+    finally:
+        server.stop()
+    return [
+        Line("cold start: import app + 1 GetItem", round(hearth * 1000, 1), "ms"),
+        Line("cold start: reference Chalice+PynamoDB app", round(reference * 1000, 1), "ms"),
+        Line("cold start ratio hearth/reference", round(hearth / reference, 2), "x", budget=1.5),
+    ]
+
+
+# --- DynamoDB requests per route --------------------------------------------------------
+
+
+class DynamoCounter:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.capacity = 0.0
+
+    def before(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def after(self, http_response: Any, parsed: Any, model: Any, **_: Any) -> None:
+        consumed = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
+        if isinstance(consumed, dict):
+            self.capacity += float(consumed.get("CapacityUnits", 0))
+        elif isinstance(consumed, list):
+            self.capacity += sum(float(c.get("CapacityUnits", 0)) for c in consumed)
+
+    def measure(self, action: Callable[[], Any]) -> tuple[int, Any]:
+        self.calls.clear()
+        result = action()
+        return len(self.calls), result
+
+
+def route_requests() -> list[Line]:
+    os.environ.update(BASE_ENV)
+    os.environ["HEARTH_DEV_ROUTES"] = "1"
+    os.environ.pop("HEARTH_AWS_ENDPOINT_URL", None)
+    from moto import mock_aws
+
+    with mock_aws():
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib.settings import reset_settings
+        from chalicelib.store.tables import HearthItem, create_table
+
+        reset_settings()
+        create_table()
+        counter = DynamoCounter()
+        events = HearthItem._get_connection().connection.client.meta.events
+        events.register("before-call.dynamodb", counter.before)
+        events.register("after-call.dynamodb", counter.after)
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+        lines = []
+        with Client(app) as client:
+            scenarios: list[tuple[str, Callable[[], Any], float]] = [
+                ("GET /health", lambda: client.http.get("/health"), 0),
+                ("GET /openapi.json", lambda: client.http.get("/openapi.json"), 0),
+                (
+                    "POST /v1/admin/facilitators",
+                    lambda: client.http.post(
+                        "/v1/admin/facilitators", headers=admin, body=json.dumps({"display_name": "Bench"})
+                    ),
+                    1,
+                ),
+            ]
+            for name, action, budget in scenarios:
+                calls, response = counter.measure(action)
+                assert response.status_code < 400, (name, response.status_code, response.body)
+                lines.append(Line(f"DynamoDB requests: {name}", calls, "req", budget=budget))
+    return lines
+
+
+def _print(lines: list[Line]) -> None:
+    width = max(len(line.name) for line in lines)
+    print(f"{'measure'.ljust(width)}  {'value':>10}  {'budget':>8}  met")
+    for line in lines:
+        budget = "" if line.budget is None else f"{line.budget:g}"
+        met = "" if line.met is None else ("yes" if line.met else "NO")
+        print(f"{line.name.ljust(width)}  {line.value:>7g} {line.unit:<3}  {budget:>8}  {met}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="one run of each measurement, no budgets")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    lines = cold_start(runs=1 if args.smoke else 7) + route_requests()
+    _print(lines)
+    report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": (
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        ),
+        "smoke": args.smoke,
+        "lines": [asdict(line) | {"met": line.met} for line in lines],
+    }
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to out/bench.json in {time.perf_counter() - started:.1f}s")
+    missed = [line.name for line in lines if line.met is False]
+    return 1 if missed and not args.smoke else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
