@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import admin, service
+from chalicelib.api import admin, groups, membership, service
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
@@ -12,6 +12,8 @@ app.register_middleware(observability.http_middleware, "http")
 
 app.register_blueprint(service.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
+app.register_blueprint(groups.routes.blueprint)
+app.register_blueprint(membership.routes.blueprint)
 
 if dev_routes_requested():  # local stack and tests only; never in a deployed package
     from chalicelib.api import dev

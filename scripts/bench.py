@@ -167,17 +167,55 @@ def route_requests() -> list[Line]:
         events.register("before-call.dynamodb", counter.before)
         events.register("after-call.dynamodb", counter.after)
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+
+        def call(client: Client, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            payload = None if body is None else json.dumps(body)
+            return getattr(client.http, method.lower())(path, headers=headers, body=payload)
+
         lines = []
         with Client(app) as client:
+            facilitator = json.loads(
+                client.http.post(
+                    "/v1/admin/facilitators", headers=admin, body=json.dumps({"display_name": "Bench"})
+                ).body
+            )
+            group = json.loads(
+                call(
+                    client,
+                    "POST",
+                    "/v1/groups",
+                    {"name": "Bench Group", "topic": "bench", "timezone": "America/New_York"},
+                    facilitator["token"],
+                ).body
+            )
+            code = group["invite"]["code"]
+            member = json.loads(call(client, "POST", "/v1/join", {"code": code}).body)
             scenarios: list[tuple[str, Callable[[], Any], float]] = [
-                ("GET /health", lambda: client.http.get("/health"), 0),
-                ("GET /openapi.json", lambda: client.http.get("/openapi.json"), 0),
+                ("GET /health", lambda: call(client, "GET", "/health"), 0),
+                ("GET /openapi.json", lambda: call(client, "GET", "/openapi.json"), 0),
                 (
                     "POST /v1/admin/facilitators",
                     lambda: client.http.post(
                         "/v1/admin/facilitators", headers=admin, body=json.dumps({"display_name": "Bench"})
                     ),
                     1,
+                ),
+                ("POST /v1/join", lambda: call(client, "POST", "/v1/join", {"code": code}), 4),
+                ("GET /v1/me", lambda: call(client, "GET", "/v1/me", token=member["token"]), 2),
+                (
+                    "GET /v1/groups/{id}/members",
+                    lambda: call(
+                        client, "GET", f"/v1/groups/{group['group_id']}/members", token=member["token"]
+                    ),
+                    2,
+                ),
+                (
+                    "GET /v1/groups/{id}",
+                    lambda: call(client, "GET", f"/v1/groups/{group['group_id']}", token=member["token"]),
+                    2,
                 ),
             ]
             for name, action, budget in scenarios:

@@ -93,6 +93,11 @@ def main() -> int:
     runner = LocalRunner(app_module, sqs=aws.client("sqs"), sns=aws.client("sns"))
     runner.provision()
     Path(os.environ["HEARTH_OUTBOX_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    demo = None
+    if os.environ.get("HEARTH_DEMO", "1") != "0":
+        from scripts.demo import seed
+
+        demo = seed()
 
     api = subprocess.Popen(
         [
@@ -127,6 +132,11 @@ def main() -> int:
             print(f"  admin token:    {os.environ['HEARTH_ADMIN_TOKEN']}  (generated for this run)")
         else:
             print("  admin token:    from HEARTH_ADMIN_TOKEN")
+        if demo is not None:
+            print("  demo group:     Evening Calm (listed, open; HEARTH_DEMO=0 turns this off)")
+            print(f"    join link:    {demo.join_url}")
+            print(f"    or text:      {demo.sms_text}")
+            print(f"    facilitator token: {demo.facilitator_token}")
         print("Press Ctrl-C to stop.\n", flush=True)
         while not stopping.is_set():
             if api.poll() is not None:

@@ -41,7 +41,9 @@ def reset_process_state() -> None:
     """Forget everything cached from settings so a test's environment takes effect."""
     from chalicelib import aws, keyring, settings
     from chalicelib.notify import senders
+    from chalicelib.services import container
 
+    container.services.cache_clear()
     settings.reset_settings()
     aws.reset()
     keyring.reset()

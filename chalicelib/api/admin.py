@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from pydantic import Field
 
 from chalicelib.api.routing import ADMIN, Routes
@@ -11,14 +9,9 @@ from chalicelib.api.schemas import DisplayName, RequestModel, ResponseModel
 from chalicelib.domain.contact import ContactError
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
-from chalicelib.services.facilitators import FacilitatorService
+from chalicelib.services.container import services
 
 routes = Routes(__name__, "admin")
-
-
-@cache
-def _facilitators() -> FacilitatorService:
-    return FacilitatorService()
 
 
 class CreateFacilitator(RequestModel):
@@ -43,7 +36,7 @@ class FacilitatorCreated(ResponseModel):
 )
 def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCreated:
     try:
-        created = _facilitators().create(body.display_name, body.email)
+        created = services().facilitators.create(body.display_name, body.email)
     except ContactError as exc:
         raise ValidationError({"email": str(exc)}) from exc
     return FacilitatorCreated(**created.__dict__)

@@ -189,6 +189,8 @@ class Routes:
                 kwargs["query"] = validate(op.query, dict(request.query_params or {}))
             result = view(caller=caller, **kwargs)
         except HearthError as exc:
+            if exc.status >= 500:
+                log_unexpected(op.method, op.path)
             return error_response(exc)
         except Exception:  # the contract's 500 body; the cause goes to the log, not the caller
             log_unexpected(op.method, op.path)

@@ -7,9 +7,12 @@ describe exactly what is returned, and both feed `/openapi.json`.
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+from chalicelib.domain.timezones import TimezoneError, zone
 
 
 class RequestModel(BaseModel):
@@ -23,7 +26,7 @@ class QueryModel(BaseModel):
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class ErrorBody(ResponseModel):
@@ -40,3 +43,20 @@ def _no_control_characters(value: str) -> str:
 
 PlainText = Annotated[str, AfterValidator(_no_control_characters)]
 DisplayName = Annotated[PlainText, Field(min_length=1, max_length=80)]
+
+
+def _iana(value: str) -> str:
+    try:
+        zone(value)
+    except TimezoneError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+Timezone = Annotated[str, Field(max_length=64, examples=["America/New_York"]), AfterValidator(_iana)]
+
+Instant = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
+    Field(description="ISO 8601 UTC instant", examples=["2026-12-01T00:00:00Z"]),
+]

@@ -30,6 +30,7 @@ class Caller:
     role: Role
     subject_id: str | None = None
     group_id: str | None = None
+    removed: bool = False  # a member a facilitator removed: known, but refused everywhere
 
     @property
     def is_anonymous(self) -> bool:

@@ -38,7 +38,11 @@ class Authenticator:
 def require(caller: Caller, allowed: Iterable[Role]) -> None:
     """401 for an anonymous caller where a role is needed, 403 for the wrong role."""
     allowed = frozenset(allowed)
-    if Role.ANONYMOUS in allowed or caller.role in allowed:
+    if Role.ANONYMOUS in allowed:
+        return
+    if caller.removed:
+        raise ForbiddenError("You were removed from this group.", code="removed")
+    if caller.role in allowed:
         return
     if caller.is_anonymous:
         raise UnauthorizedError()

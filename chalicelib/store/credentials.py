@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import ConflictError
@@ -15,6 +15,7 @@ class CredentialItem(HearthItem, discriminator="credential"):
     role = UnicodeAttribute()
     subject_id = UnicodeAttribute()
     group_id = UnicodeAttribute(null=True)
+    removed = BooleanAttribute(default=False)
 
 
 class CredentialRepository:
@@ -44,7 +45,21 @@ class CredentialRepository:
                 found = CredentialItem.get(key.pk, key.sk)
             except CredentialItem.DoesNotExist:
                 return None
-        return Caller(Role(found.role), subject_id=found.subject_id, group_id=found.group_id)
+        return Caller(
+            Role(found.role),
+            subject_id=found.subject_id,
+            group_id=found.group_id,
+            removed=bool(found.removed),
+        )
+
+    def mark_removed(self, token_hash: str) -> None:
+        """Keep the credential but refuse its holder everywhere (a removed member)."""
+        bind()
+        key = keys.token(token_hash)
+        with dependency():
+            CredentialItem(key.pk, key.sk).update(
+                actions=[CredentialItem.removed.set(True)], condition=CredentialItem.pk.exists()
+            )
 
     def revoke(self, token_hash: str) -> None:
         bind()

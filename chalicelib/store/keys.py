@@ -26,3 +26,57 @@ def token(token_hash: str) -> Key:
 def counter(scope: str, subject: str, window: int) -> Key:
     """A fixed-window counter: `scope` names the limit, `subject` what is counted."""
     return Key(f"LIMIT#{scope}#{subject}", f"WINDOW#{window}")
+
+
+def group(group_id: str) -> Key:
+    return Key(f"GROUP#{group_id}", "GROUP")
+
+
+def member(group_id: str, member_id: str) -> Key:
+    return Key(f"GROUP#{group_id}", f"GROUP#MEMBER#{member_id}")
+
+
+def staff(group_id: str, facilitator_id: str) -> Key:
+    return Key(f"GROUP#{group_id}", f"GROUP#STAFF#{facilitator_id}")
+
+
+# The group item, its staff and its members all sort under this prefix: one Query reads them.
+ROSTER_PREFIX = "GROUP"
+
+
+def invite(code: str) -> Key:
+    return Key(f"INVITE#{code}", "INVITE")
+
+
+def feed(token_hash: str) -> Key:
+    """A member's private calendar feed, addressed by the SHA-256 of its secret."""
+    return Key(f"FEED#{token_hash}", "FEED")
+
+
+# --- secondary index keys --------------------------------------------------------------
+
+LISTED = "LISTED"
+
+
+def listed_topic(topic: str) -> str:
+    return f"LISTED#TOPIC#{topic}"
+
+
+def group_sort(name_key: str, group_id: str) -> str:
+    return f"{name_key}#{group_id}"
+
+
+def group_invites(group_id: str) -> str:
+    return f"INVITES#{group_id}"
+
+
+def facilitator_groups(facilitator_id: str) -> str:
+    return f"FACGROUPS#{facilitator_id}"
+
+
+def phone_index(phone_hash: str) -> str:
+    return f"PHONE#{phone_hash}"
+
+
+def membership_ref(group_id: str, member_id: str) -> str:
+    return f"{group_id}#{member_id}"

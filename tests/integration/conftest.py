@@ -53,7 +53,70 @@ class Api:
         assert response.status_code == 201, response.body
         return response.json
 
+    def create_group(self, facilitator_token: str, **fields: Any) -> dict[str, Any]:
+        body = {"name": "Tuesday Circle", "topic": "anxiety", "timezone": "America/New_York"} | fields
+        response = self.call("POST", "/v1/groups", body, token=facilitator_token)
+        assert response.status_code == 201, response.body
+        return response.json
+
+    def join(self, code: str, handle: str | None = None, token: str | None = None, **fields: Any):
+        body = {"code": code} | ({"handle": handle} if handle else {}) | fields
+        return self.call("POST", "/v1/join", body, token=token)
+
+    def member(self, code: str, handle: str | None = None) -> dict[str, Any]:
+        response = self.join(code, handle)
+        assert response.status_code == 201, response.body
+        return response.json
+
+    def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        from urllib.parse import quote
+
+        path = "/v1/dev/outbox" + (f"?to={quote(to)}" if to else "")
+        return self.call("GET", path).json["messages"]
+
 
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def world(api: Api) -> dict[str, Any]:
+    """Two facilitators each with a group, and members in each."""
+    here_fac = api.create_facilitator("Robin")
+    there_fac = api.create_facilitator("Sky")
+    here = api.create_group(here_fac["token"], name="Tuesday Circle", listed=False)
+    there = api.create_group(
+        there_fac["token"], name="Open Harbor", listed=True, access="open", topic="grief"
+    )
+    member_here = api.member(here["invite"]["code"], "Quiet Otter")
+    member_there = api.member(there["join_code"], "Bright Finch")
+    return {
+        "facilitator_here": here_fac,
+        "facilitator_there": there_fac,
+        "group_here": here,
+        "group_there": there,
+        "member_here": member_here,
+        "member_there": member_there,
+    }
+
+
+@pytest.fixture
+def callers(api: Api, world: dict[str, Any]) -> dict[str, str | None]:
+    """A token for every kind of caller (None: anonymous); one member of group_here is removed."""
+    code = world["group_here"]["invite"]["code"]
+    removed = api.member(code, "Gone Away")
+    api.call(
+        "DELETE",
+        f"/v1/groups/{world['group_here']['group_id']}/members/{removed['member_id']}",
+        token=world["facilitator_here"]["token"],
+    )
+    return {
+        "anonymous": None,
+        "member_here": world["member_here"]["token"],
+        "member_elsewhere": world["member_there"]["token"],
+        "removed_member": removed["token"],
+        "facilitator_here": world["facilitator_here"]["token"],
+        "facilitator_elsewhere": world["facilitator_there"]["token"],
+        "admin": TEST_ADMIN_TOKEN,
+    }

@@ -1,0 +1,217 @@
+"""Groups, invites and rosters."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER_OR_FACILITATOR, Routes
+from chalicelib.api.schemas import (
+    DisplayName,
+    Instant,
+    PlainText,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+    Timezone,
+)
+from chalicelib.domain.identity import Caller
+from chalicelib.services.container import services
+from chalicelib.services.groups import GroupChanges
+
+routes = Routes(__name__, "groups")
+
+GroupName = DisplayName
+Topic = str
+Label = PlainText
+
+
+class CreateGroup(RequestModel):
+    name: GroupName = Field(min_length=3)
+    topic: Topic = Field(min_length=2, max_length=60, examples=["anxiety"])
+    description: PlainText = Field(default="", max_length=2000)
+    timezone: Timezone
+    access: Literal["invite", "open"] = "invite"
+    listed: bool = False
+    max_members: int | None = Field(default=None, ge=2, le=1000)
+    session_label: Label | None = Field(default=None, min_length=1, max_length=40)
+
+
+class UpdateGroup(RequestModel):
+    name: GroupName | None = Field(default=None, min_length=3)
+    topic: Topic | None = Field(default=None, min_length=2, max_length=60)
+    description: PlainText | None = Field(default=None, max_length=2000)
+    timezone: Timezone | None = None
+    access: Literal["invite", "open"] | None = None
+    listed: bool | None = None
+    max_members: int | None = Field(default=None, ge=2, le=1000, description="null removes the limit")
+    session_label: Label | None = Field(default=None, min_length=1, max_length=40)
+
+
+class Invite(ResponseModel):
+    code: str
+    url: str = Field(description="Opens the web join page")
+    sms_text: str = Field(description="What a member texts to join, e.g. JOIN ABCD2345")
+    expires_at: Instant | None
+    max_uses: int | None
+    uses: int
+    active: bool
+
+
+class NextSession(ResponseModel):
+    session_id: str
+    start: Instant
+    start_local: str
+    timezone: str
+
+
+class Group(ResponseModel):
+    group_id: str
+    name: str
+    topic: str
+    description: str
+    timezone: str
+    access: Literal["invite", "open"]
+    listed: bool
+    max_members: int | None
+    member_count: int
+    session_label: str
+    join_code: str | None = Field(default=None, description="Open listed groups: the code anyone may use")
+    next_session: NextSession | None = None
+    invite: Invite | None = Field(default=None, description="Only for the group's facilitators")
+
+
+class GroupList(ResponseModel):
+    groups: list[Group]
+
+
+class DirectoryQuery(QueryModel):
+    topic: str | None = Field(default=None, max_length=60)
+
+
+class CreateInvite(RequestModel):
+    expires_in_hours: int | None = Field(default=None, ge=1, le=720, description="Default 168 (7 days)")
+    max_uses: int | None = Field(default=None, ge=1, le=10000)
+    rotate: bool = Field(default=False, description="Revoke the group's other invites")
+
+
+class InviteList(ResponseModel):
+    invites: list[Invite]
+
+
+class RosterEntry(ResponseModel):
+    member_id: str
+    handle: str
+    role: Literal["member", "facilitator"]
+
+
+class Roster(ResponseModel):
+    members: list[RosterEntry]
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups",
+    allowed=FACILITATOR,
+    summary="Create a group",
+    body=CreateGroup,
+    response=Group,
+    status=201,
+)
+def create_group(caller: Caller, body: CreateGroup) -> Group:
+    view = services().groups.create(caller, **body.model_dump())
+    return Group.model_validate(view)
+
+
+@routes.operation(
+    "GET", "/v1/groups", allowed=ANYONE, summary="Listed groups", query=DirectoryQuery, response=GroupList
+)
+def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
+    return GroupList(
+        groups=[Group.model_validate(g) for g in services().groups.directory(caller, query.topic)]
+    )
+
+
+@routes.operation("GET", "/v1/groups/{group_id}", allowed=ANYONE, summary="A group", response=Group)
+def get_group(caller: Caller, group_id: str) -> Group:
+    return Group.model_validate(services().groups.get(caller, group_id))
+
+
+@routes.operation(
+    "PATCH",
+    "/v1/groups/{group_id}",
+    allowed=FACILITATOR,
+    summary="Change a group",
+    body=UpdateGroup,
+    response=Group,
+    errors=(409,),
+)
+def update_group(caller: Caller, group_id: str, body: UpdateGroup) -> Group:
+    given = body.model_dump(exclude_unset=True)
+    changes = GroupChanges(
+        **{k: v for k, v in given.items() if k != "max_members"},
+        max_members=given.get("max_members"),
+        max_members_set="max_members" in given,
+    )
+    return Group.model_validate(services().groups.update(caller, group_id, changes))
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups/{group_id}/invites",
+    allowed=FACILITATOR,
+    summary="Create an invite",
+    body=CreateInvite,
+    response=Invite,
+    status=201,
+)
+def create_invite(caller: Caller, group_id: str, body: CreateInvite) -> Invite:
+    return Invite.model_validate(services().groups.create_invite(caller, group_id, **body.model_dump()))
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/invites",
+    allowed=FACILITATOR,
+    summary="A group's invites",
+    response=InviteList,
+)
+def list_invites(caller: Caller, group_id: str) -> InviteList:
+    return InviteList(
+        invites=[Invite.model_validate(i) for i in services().groups.list_invites(caller, group_id)]
+    )
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/groups/{group_id}/invites/{code}",
+    allowed=FACILITATOR,
+    summary="Revoke an invite",
+    status=204,
+    errors=(409,),
+)
+def revoke_invite(caller: Caller, group_id: str, code: str) -> None:
+    services().groups.revoke_invite(caller, group_id, code)
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/members",
+    allowed=MEMBER_OR_FACILITATOR,
+    summary="Handles and roles in a group",
+    response=Roster,
+)
+def list_members(caller: Caller, group_id: str) -> Roster:
+    return Roster(members=[RosterEntry.model_validate(e) for e in services().groups.roster(caller, group_id)])
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/groups/{group_id}/members/{member_id}",
+    allowed=FACILITATOR,
+    summary="Remove a member; they cannot rejoin with the same token or phone",
+    status=204,
+)
+def remove_member(caller: Caller, group_id: str, member_id: str) -> None:
+    services().membership.remove(caller, group_id, member_id)

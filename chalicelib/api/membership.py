@@ -1,0 +1,185 @@
+"""Joining, the member's own profile, contact details and leaving."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from chalicelib.api.routing import ANYONE, MEMBER, Routes
+from chalicelib.api.schemas import RequestModel, ResponseModel, Timezone
+from chalicelib.domain import preferences
+from chalicelib.domain.identity import Caller
+from chalicelib.errors import ValidationError
+from chalicelib.services.container import services
+
+routes = Routes(__name__, "membership")
+
+
+class JoinRequest(RequestModel):
+    code: str = Field(min_length=1, max_length=32)
+    handle: str | None = Field(default=None, min_length=1, max_length=64)
+    timezone: Timezone | None = None
+
+
+class Joined(ResponseModel):
+    member_id: str
+    group_id: str
+    handle: str
+    token: str = Field(description="Shown once; Hearth keeps only its hash")
+    timezone: str
+
+
+class QuietHours(RequestModel):
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["21:00"])
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])
+
+
+class Reminders(RequestModel):
+    channels: list[Literal["sms", "email"]] = Field(max_length=2)
+    lead_minutes: list[int] = Field(min_length=1, max_length=3, examples=[[1440, 60]])
+    quiet_hours: QuietHours | None = None
+
+
+class RemindersOut(ResponseModel):
+    channels: list[Literal["sms", "email"]]
+    lead_minutes: list[int]
+    quiet_hours: QuietHours | None
+
+
+class ContactChannel(ResponseModel):
+    status: Literal["pending", "verified", "opted_out"]
+    masked: str = Field(examples=["•••• 1234"])
+
+
+class Contact(ResponseModel):
+    sms: ContactChannel | None
+    email: ContactChannel | None
+
+
+class Me(ResponseModel):
+    member_id: str
+    group_id: str
+    handle: str
+    timezone: str
+    reminders: RemindersOut
+    contact: Contact
+    calendar_url: str
+
+
+class UpdateMe(RequestModel):
+    handle: str | None = Field(default=None, min_length=1, max_length=64)
+    timezone: Timezone | None = None
+    reminders: Reminders | None = None
+
+
+class PutContact(RequestModel):
+    phone: str | None = Field(default=None, min_length=1, max_length=32, description="null removes it")
+    email: str | None = Field(default=None, min_length=1, max_length=254, description="null removes it")
+
+    @model_validator(mode="after")
+    def _something(self) -> PutContact:
+        if not self.model_fields_set:
+            raise ValueError("Give a phone and/or an email.")
+        return self
+
+
+class VerifyContact(RequestModel):
+    channel: Literal["sms", "email"]
+    code: str = Field(pattern=r"^\d{6}$")
+
+
+class CalendarToken(ResponseModel):
+    calendar_url: str
+
+
+def _reminders(given: Reminders) -> preferences.ReminderPreferences:
+    try:
+        return preferences.validate(
+            list(given.channels),
+            list(given.lead_minutes),
+            None if given.quiet_hours is None else given.quiet_hours.model_dump(),
+        )
+    except preferences.PreferenceError as exc:
+        raise ValidationError({f"reminders.{exc.field}": str(exc)}) from exc
+
+
+@routes.operation(
+    "POST",
+    "/v1/join",
+    allowed=ANYONE,
+    summary="Join a group with an invite code",
+    body=JoinRequest,
+    response=Joined,
+    status=201,
+    errors=(403, 404, 409, 410),
+)
+def join(caller: Caller, body: JoinRequest) -> Joined:
+    return Joined.model_validate(services().membership.join(caller, body.code, body.handle, body.timezone))
+
+
+@routes.operation("GET", "/v1/me", allowed=MEMBER, summary="The member's own profile", response=Me)
+def get_me(caller: Caller) -> Me:
+    return Me.model_validate(services().membership.me(caller))
+
+
+@routes.operation(
+    "PATCH",
+    "/v1/me",
+    allowed=MEMBER,
+    summary="Change handle, time zone or reminders",
+    body=UpdateMe,
+    response=Me,
+    errors=(409,),
+)
+def update_me(caller: Caller, body: UpdateMe) -> Me:
+    reminders = None if body.reminders is None else _reminders(body.reminders)
+    view = services().membership.update(
+        caller, handle=body.handle, timezone=body.timezone, reminders=reminders
+    )
+    return Me.model_validate(view)
+
+
+@routes.operation("DELETE", "/v1/me", allowed=MEMBER, summary="Leave the group and erase my data", status=204)
+def erase_me(caller: Caller) -> None:
+    services().membership.erase(caller)
+
+
+@routes.operation(
+    "PUT",
+    "/v1/me/contact",
+    allowed=MEMBER,
+    summary="Set or remove a phone and/or email; each new one gets a verification code",
+    body=PutContact,
+    response=Me,
+    status=202,
+    errors=(429,),
+)
+def put_contact(caller: Caller, body: PutContact) -> Me:
+    names = {"phone": "sms", "email": "email"}
+    changes = {names[name]: getattr(body, name) for name in body.model_fields_set}
+    return Me.model_validate(services().contact.set(caller, changes))
+
+
+@routes.operation(
+    "POST",
+    "/v1/me/contact/verify",
+    allowed=MEMBER,
+    summary="Verify a phone or email with its code",
+    body=VerifyContact,
+    response=Me,
+    errors=(409, 410),
+)
+def verify_contact(caller: Caller, body: VerifyContact) -> Me:
+    return Me.model_validate(services().contact.verify(caller, body.channel, body.code))
+
+
+@routes.operation(
+    "POST",
+    "/v1/me/calendar-token",
+    allowed=MEMBER,
+    summary="A new secret calendar URL; the old one stops working",
+    response=CalendarToken,
+)
+def rotate_calendar_token(caller: Caller) -> CalendarToken:
+    return CalendarToken(calendar_url=services().membership.rotate_calendar_token(caller))

@@ -1,0 +1,165 @@
+"""A member's contact details: set, verify with a 6-digit code, remove.
+
+Nothing is ever sent to an address except its verification code until the
+member proves they hold it. Codes expire in 10 minutes and allow 5 tries; they
+are kept only as keyed hashes. Contact changes are rate limited per member and
+codes per destination, so nobody can use Hearth to flood a number or inbox.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from chalicelib import crypto
+from chalicelib.domain import sms_text
+from chalicelib.domain.contact import ContactError, normalise_email, normalise_phone
+from chalicelib.domain.identity import Caller
+from chalicelib.errors import ConflictError, GoneError, ValidationError
+from chalicelib.notify.senders import Sender, sender
+from chalicelib.observability import count
+from chalicelib.services.membership import MembershipService, MeView
+from chalicelib.store import keys
+from chalicelib.store.counters import CounterRepository
+from chalicelib.store.members import MemberItem, MemberRepository, contact_attributes
+
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_TRIES = 5
+PENDING = "pending"
+VERIFIED = "verified"
+OPTED_OUT = "opted_out"
+CHANGES_PER_HOUR = 10
+CODES_PER_DESTINATION_PER_HOUR = 3
+
+_KIND = {"sms": "phone", "email": "email"}
+
+
+def code_hash(member_id: str, channel: str, code: str) -> str:
+    return crypto.blind_index("code", f"{member_id}:{channel}:{code}")
+
+
+def code_sms(code: str) -> str:
+    return (
+        f"{sms_text.PROGRAM} code: {code}. It expires in 10 minutes. If you did not ask for it, ignore this."
+    )
+
+
+def code_email(code: str) -> tuple[str, str]:
+    subject = f"Your {sms_text.PROGRAM} code"
+    text = (
+        f"Your {sms_text.PROGRAM} verification code is {code}.\n\n"
+        "It expires in 10 minutes. If you did not ask for it, you can ignore this email."
+    )
+    return subject, text
+
+
+class ContactService:
+    def __init__(
+        self,
+        membership: MembershipService | None = None,
+        members: MemberRepository | None = None,
+        counters: CounterRepository | None = None,
+        outbound: Callable[[], Sender] = sender,
+    ) -> None:
+        self.membership = membership or MembershipService()
+        self.members = members or MemberRepository()
+        self.counters = counters or CounterRepository()
+        self.outbound = outbound
+
+    def set(self, caller: Caller, changes: dict[str, str | None], now: datetime | None = None) -> MeView:
+        """Apply contact changes: a value starts verification, None removes the channel."""
+        now = now or datetime.now(UTC)
+        member = self.membership.member(caller)
+        normalised = {channel: self._normalise(channel, raw) for channel, raw in changes.items()}
+        # keyed by a blind index so the counter says nothing about the member once they erase
+        subject = crypto.blind_index("member", member.member_id)
+        self.counters.hit("contact-change", subject, CHANGES_PER_HOUR, 3600, now)
+        actions = []
+        codes: list[tuple[str, str, str]] = []
+        for channel, value in normalised.items():
+            attributes = contact_attributes(channel)
+            if value is None:
+                actions += [attribute.remove() for attribute in attributes.values()]
+                if channel == "sms":
+                    actions += [MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove()]
+                continue
+            blind = crypto.blind_index(_KIND[channel], value)
+            current_hash = member.phone_hash if channel == "sms" else member.email_hash
+            current_status = member.phone_status if channel == "sms" else member.email_status
+            if blind == current_hash and current_status == VERIFIED:
+                continue
+            self.counters.hit("code-destination", blind, CODES_PER_DESTINATION_PER_HOUR, 3600, now)
+            code = f"{secrets.randbelow(10**6):06d}"
+            actions += [
+                attributes["enc"].set(crypto.seal(_KIND[channel], value)),
+                attributes["hash"].set(blind),
+                attributes["status"].set(PENDING),
+                attributes["code_hash"].set(code_hash(member.member_id, channel, code)),
+                attributes["code_expires"].set(now + CODE_LIFETIME),
+                attributes["code_tries"].set(CODE_TRIES),
+            ]
+            if channel == "sms":
+                actions += [
+                    MemberItem.gsi2pk.set(keys.phone_index(blind)),
+                    MemberItem.gsi2sk.set(keys.membership_ref(member.group_id, member.member_id)),
+                ]
+            codes.append((channel, value, code))
+        if actions:
+            self.members.update(member, actions)
+        for channel, value, code in codes:
+            self._send_code(channel, value, code)
+        return self.membership.view(member)
+
+    @staticmethod
+    def _normalise(channel: str, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        try:
+            return normalise_phone(raw) if channel == "sms" else normalise_email(raw)
+        except ContactError as exc:
+            raise ValidationError({"phone" if channel == "sms" else "email": str(exc)}) from exc
+
+    def _send_code(self, channel: str, value: str, code: str) -> None:
+        outbound = self.outbound()
+        if channel == "sms":
+            outbound.sms(value, code_sms(code))
+        else:
+            subject, text = code_email(code)
+            outbound.email(value, subject, text)
+        count("verification_codes_sent", channel=channel)
+
+    def verify(self, caller: Caller, channel: str, code: str, now: datetime | None = None) -> MeView:
+        now = now or datetime.now(UTC)
+        member = self.membership.member(caller)
+        attributes = contact_attributes(channel)
+        prefix = "phone" if channel == "sms" else "email"
+        status = getattr(member, f"{prefix}_status")
+        if getattr(member, f"{prefix}_enc") is None:
+            raise ConflictError("There is nothing to verify on this channel.", code="nothing_to_verify")
+        if status == VERIFIED:
+            return self.membership.view(member)
+        if status != PENDING:
+            raise ConflictError("This contact cannot be verified now.", code="not_pending")
+        expected = getattr(member, f"{prefix}_code_hash")
+        expires = getattr(member, f"{prefix}_code_expires")
+        tries = int(getattr(member, f"{prefix}_code_tries") or 0)
+        if expected is None or expires is None or now >= expires or tries <= 0:
+            raise GoneError("This code has expired; ask for a new one.", code="code_expired")
+        if not hmac.compare_digest(expected, code_hash(member.member_id, channel, code)):
+            self.members.update(member, [attributes["code_tries"].add(-1)], attributes["code_tries"] > 0)
+            left = int(getattr(member, f"{prefix}_code_tries") or 0)
+            raise ValidationError({"code": f"That code is not right; {left} tries left."})
+        self.members.update(
+            member,
+            [
+                attributes["status"].set(VERIFIED),
+                attributes["code_hash"].remove(),
+                attributes["code_expires"].remove(),
+                attributes["code_tries"].remove(),
+            ],
+            attributes["code_hash"] == expected,
+        )
+        count("contacts_verified", channel=channel)
+        return self.membership.view(member)

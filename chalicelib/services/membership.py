@@ -1,0 +1,308 @@
+"""Anonymous membership: joining with a code, the member's own view, leaving and erasure.
+
+Joining takes three DynamoDB requests on the happy path: one conditional update
+counts an invite use (and finds its group), one conditional update on the group
+takes a seat and a handle, one batch writes the membership and its credentials.
+If a later step is refused, the earlier ones are given back.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib import crypto
+from chalicelib.domain import handles, preferences
+from chalicelib.domain.contact import mask_email, mask_phone
+from chalicelib.domain.identity import Caller, Role, hash_token, new_token
+from chalicelib.domain.invites import normalise_code
+from chalicelib.domain.timezones import TimezoneError, zone
+from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError
+from chalicelib.ids import new_id
+from chalicelib.observability import count
+from chalicelib.services.groups import MEMBER_CEILING, GroupService
+from chalicelib.settings import get_settings
+from chalicelib.store.credentials import CredentialRepository
+from chalicelib.store.groups import GroupRepository, InviteRepository
+from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository, contact_attributes
+
+GENERATED_ATTEMPTS = 6
+FEED_TOKEN_BYTES = 24
+
+
+@dataclass(frozen=True)
+class NewMembership:
+    member_id: str
+    group_id: str
+    handle: str
+    token: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ContactStatus:
+    status: str
+    masked: str
+
+
+@dataclass(frozen=True)
+class MeView:
+    member_id: str
+    group_id: str
+    handle: str
+    timezone: str
+    reminders: dict[str, Any]
+    contact: dict[str, ContactStatus | None]
+    calendar_url: str
+
+
+def calendar_url(feed_token: str) -> str:
+    return f"{get_settings().public_base_url}/v1/feeds/{feed_token}/calendar.ics"
+
+
+def checked_timezone(name: str, field: str = "timezone") -> str:
+    try:
+        zone(name)
+    except TimezoneError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    return name
+
+
+def checked_handle(raw: str) -> tuple[str, str]:
+    try:
+        handle = handles.clean_handle(raw)
+    except handles.HandleError as exc:
+        raise ValidationError({"handle": str(exc)}) from exc
+    return handle, handles.handle_key(handle)
+
+
+Eraser = Callable[[MemberItem], None]
+
+
+class MembershipService:
+    def __init__(
+        self,
+        groups: GroupRepository | None = None,
+        invites: InviteRepository | None = None,
+        members: MemberRepository | None = None,
+        credentials: CredentialRepository | None = None,
+        erasers: list[Eraser] | None = None,
+        rng: random.Random | None = None,
+        access: GroupService | None = None,
+    ) -> None:
+        self.groups = groups or GroupRepository()
+        self.invites = invites or InviteRepository()
+        self.members = members or MemberRepository()
+        self.credentials = credentials or CredentialRepository()
+        self.erasers = erasers or []  # what other features keep about a member, erased with it
+        self.rng = rng or random.SystemRandom()
+        self.access = access or GroupService(self.groups, self.invites)
+
+    # --- joining -------------------------------------------------------------------------
+
+    def join(
+        self,
+        caller: Caller,
+        raw_code: str,
+        handle: str | None,
+        timezone: str | None,
+        *,
+        phone_hash: str | None = None,
+        now: datetime | None = None,
+    ) -> NewMembership:
+        now = now or datetime.now(UTC)
+        code = normalise_code(raw_code)
+        if code is None:
+            raise NotFoundError("No group has this invite code.")
+        wanted = [checked_handle(handle)] if handle else None
+        if timezone is not None:
+            checked_timezone(timezone)
+        if caller.removed:
+            invite = self.invites.get(code)
+            if invite is not None and invite.group_id == caller.group_id:
+                raise ForbiddenError("You were removed from this group.", code="removed")
+
+        invite = self.invites.consume(code, now)
+        try:
+            if caller.role is Role.MEMBER and caller.group_id == invite.group_id:
+                raise ConflictError("You are already a member of this group.", code="already_member")
+            group, (display, key) = self._admit(invite.group_id, wanted, phone_hash)
+        except Exception:
+            self.invites.release(code)
+            raise
+        try:
+            created = self._create_member(group.group_id, display, key, timezone or group.timezone)
+        except Exception:
+            self.groups.release(group.group_id, key)
+            self.invites.release(code)
+            raise
+        count("joins")
+        return created
+
+    def _admit(
+        self, group_id: str, wanted: list[tuple[str, str]] | None, phone_hash: str | None
+    ) -> tuple[Any, tuple[str, str]]:
+        candidates = wanted or [
+            (name, handles.handle_key(name))
+            for name in handles.generated_candidates(self.rng, GENERATED_ATTEMPTS)
+        ]
+        for index, (display, key) in enumerate(candidates):
+            try:
+                group = self.groups.admit(group_id, key, MEMBER_CEILING, phone_hash)
+            except ConflictError as exc:
+                if exc.code == "handle_taken" and wanted is None and index < len(candidates) - 1:
+                    continue
+                raise
+            return group, (display, key)
+        raise ConflictError("Could not find a free handle; try choosing one.", code="handle_taken")
+
+    def _create_member(self, group_id: str, handle: str, key: str, timezone: str) -> NewMembership:
+        member_id = new_id("mem")
+        token = new_token(Role.MEMBER)
+        feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+        caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id)
+        member = self.members.new_item(
+            group_id,
+            member_id,
+            handle=handle,
+            handle_key=key,
+            timezone=timezone,
+            reminders=preferences.ReminderPreferences().to_dict(),
+            status=ACTIVE,
+            token_hash=hash_token(token),
+            feed_hash=hash_token(feed_token),
+            feed_enc=crypto.seal("feed", feed_token),
+        )
+        self.members.create(
+            [
+                member,
+                self.credentials.item(hash_token(token), caller),
+                self.members.feed_item(hash_token(feed_token), group_id, member_id),
+            ]
+        )
+        return NewMembership(member_id, group_id, handle, token, timezone)
+
+    # --- the member's own view -------------------------------------------------------------
+
+    def member(self, caller: Caller) -> MemberItem:
+        """The caller's membership, active; 401 if it is gone, 403 if they were removed."""
+        if caller.role is not Role.MEMBER or caller.group_id is None or caller.subject_id is None:
+            raise ForbiddenError("Only members can do this.")
+        found = self.members.get(caller.group_id, caller.subject_id)
+        if found is None:
+            raise UnauthorizedError("This token is not valid.")
+        if found.status == REMOVED:
+            raise ForbiddenError("You were removed from this group.", code="removed")
+        return found
+
+    def view(self, member: MemberItem) -> MeView:
+        contact: dict[str, ContactStatus | None] = {"sms": None, "email": None}
+        if member.phone_enc is not None:
+            contact["sms"] = ContactStatus(
+                member.phone_status or "pending", mask_phone(crypto.open_sealed("phone", member.phone_enc))
+            )
+        if member.email_enc is not None:
+            contact["email"] = ContactStatus(
+                member.email_status or "pending", mask_email(crypto.open_sealed("email", member.email_enc))
+            )
+        return MeView(
+            member_id=member.member_id,
+            group_id=member.group_id,
+            handle=member.handle,
+            timezone=member.timezone,
+            reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
+            contact=contact,
+            calendar_url=calendar_url(crypto.open_sealed("feed", member.feed_enc)),
+        )
+
+    def me(self, caller: Caller) -> MeView:
+        return self.view(self.member(caller))
+
+    def update(
+        self,
+        caller: Caller,
+        *,
+        handle: str | None,
+        timezone: str | None,
+        reminders: preferences.ReminderPreferences | None,
+    ) -> MeView:
+        member = self.member(caller)
+        actions = []
+        if timezone is not None:
+            actions.append(MemberItem.timezone.set(checked_timezone(timezone)))
+        if reminders is not None:
+            actions.append(MemberItem.reminders.set(reminders.to_dict()))
+        swapped: tuple[str, str] | None = None
+        if handle is not None:
+            display, key = checked_handle(handle)
+            if key != member.handle_key:
+                self.groups.swap_handle(member.group_id, member.handle_key, key)
+                swapped = (member.handle_key, key)
+            actions += [MemberItem.handle.set(display), MemberItem.handle_key.set(key)]
+        if actions:
+            try:
+                self.members.update(member, actions, MemberItem.status == ACTIVE)
+            except Exception:
+                if swapped is not None:
+                    self.groups.swap_handle(member.group_id, swapped[1], swapped[0])
+                raise
+        return self.view(member)
+
+    def rotate_calendar_token(self, caller: Caller) -> str:
+        member = self.member(caller)
+        feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+        old_hash = member.feed_hash
+        self.members.create(
+            [self.members.feed_item(hash_token(feed_token), member.group_id, member.member_id)]
+        )
+        self.members.update(
+            member,
+            [
+                MemberItem.feed_hash.set(hash_token(feed_token)),
+                MemberItem.feed_enc.set(crypto.seal("feed", feed_token)),
+            ],
+        )
+        self.members.delete([self.members.feed_item(old_hash, member.group_id, member.member_id)])
+        return calendar_url(feed_token)
+
+    # --- leaving -------------------------------------------------------------------------
+
+    def erase(self, caller: Caller) -> None:
+        """Leave the group and erase everything Hearth holds about this membership, now."""
+        member = self.member(caller)
+        for eraser in self.erasers:
+            eraser(member)
+        self.members.delete(
+            [
+                member,
+                self.credentials.item(member.token_hash, caller),
+                self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
+            ]
+        )
+        self.groups.release(member.group_id, member.handle_key)
+        count("erasures")
+
+    def remove(self, caller: Caller, group_id: str, member_id: str) -> None:
+        """A facilitator removes a member: refused everywhere, contact wiped, phone barred."""
+        self.access.managed(caller, group_id)
+        member = self.members.require(group_id, member_id)
+        if member.status == REMOVED:
+            return
+        if member.phone_hash:
+            self.groups.ban_phone(group_id, member.phone_hash)
+        wipe = [
+            attribute.remove()
+            for channel in ("sms", "email")
+            for attribute in contact_attributes(channel).values()
+        ]
+        self.members.update(
+            member,
+            [MemberItem.status.set(REMOVED), MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove(), *wipe],
+        )
+        self.credentials.mark_removed(member.token_hash)
+        self.groups.release_seat(group_id)
+        count("removals")

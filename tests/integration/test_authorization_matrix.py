@@ -1,0 +1,111 @@
+"""Every route × every kind of caller, with the status each must get.
+
+Routes are discovered from the app: a route without a row here fails the suite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+CALLERS = (
+    "anonymous",
+    "member_here",
+    "member_elsewhere",
+    "removed_member",
+    "facilitator_here",
+    "facilitator_elsewhere",
+    "admin",
+)
+
+
+def _row(default: int, **overrides: int) -> dict[str, int]:
+    return {caller: overrides.get(caller, default) for caller in CALLERS}
+
+
+PUBLIC = _row(200)
+MANAGE = _row(403, anonymous=401, facilitator_here=200, facilitator_elsewhere=404)
+ME = _row(403, anonymous=401, member_here=200, member_elsewhere=200)
+
+# (method, route) -> (path parameters and body, expected status per caller)
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
+    ("GET", "/health"): ({}, PUBLIC),
+    ("GET", "/openapi.json"): ({}, PUBLIC),
+    ("POST", "/v1/admin/facilitators"): (
+        {"body": {"display_name": "New"}},
+        _row(403, anonymous=401, admin=201),
+    ),
+    ("POST", "/v1/groups"): (
+        {"body": {"name": "New Group", "topic": "sleep", "timezone": "UTC"}},
+        _row(403, anonymous=401, facilitator_here=201, facilitator_elsewhere=201),
+    ),
+    ("GET", "/v1/groups"): ({}, PUBLIC),
+    ("GET", "/v1/groups/{group_id}"): (
+        {},
+        _row(404, member_here=200, facilitator_here=200),
+    ),
+    ("PATCH", "/v1/groups/{group_id}"): ({"body": {"description": "Changed"}}, MANAGE),
+    ("POST", "/v1/groups/{group_id}/invites"): ({"body": {}}, MANAGE | {"facilitator_here": 201}),
+    ("GET", "/v1/groups/{group_id}/invites"): ({}, MANAGE),
+    ("DELETE", "/v1/groups/{group_id}/invites/{code}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("GET", "/v1/groups/{group_id}/members"): (
+        {},
+        _row(404, anonymous=401, member_here=200, removed_member=403, facilitator_here=200, admin=403),
+    ),
+    ("DELETE", "/v1/groups/{group_id}/members/{member_id}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("POST", "/v1/join"): (
+        {"body": {"code": "{code}"}},
+        _row(201, member_here=409, removed_member=403),
+    ),
+    ("GET", "/v1/me"): ({}, ME),
+    ("PATCH", "/v1/me"): ({"body": {"timezone": "Europe/Paris"}}, ME),
+    ("DELETE", "/v1/me"): ({}, ME | {"member_here": 204, "member_elsewhere": 204}),
+    ("PUT", "/v1/me/contact"): (
+        {"body": {"email": "x@example.org"}},
+        ME | {"member_here": 202, "member_elsewhere": 202},
+    ),
+    ("POST", "/v1/me/contact/verify"): (
+        {"body": {"channel": "sms", "code": "123456"}},
+        ME | {"member_here": 409, "member_elsewhere": 409},
+    ),
+    ("POST", "/v1/me/calendar-token"): ({}, ME),
+    ("GET", "/v1/dev/outbox"): ({}, PUBLIC),
+    ("DELETE", "/v1/dev/outbox"): ({}, _row(204)),
+    ("POST", "/v1/dev/sms"): ({"body": {"from": "+16145550123", "body": "HELP"}}, PUBLIC),
+}
+
+
+def test_every_route_has_a_row():
+    from app import app
+
+    routed = {(method, path) for path, methods in app.routes.items() for method in methods}
+    assert routed == set(MATRIX)
+
+
+def _fill(template: Any, values: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format(**values)
+    if isinstance(template, dict):
+        return {key: _fill(value, values) for key, value in template.items()}
+    return template
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_answers_each_caller_as_expected(api, world, callers, route, caller):
+    method, template = route
+    spec, expected = MATRIX[route]
+    values = {
+        "group_id": world["group_here"]["group_id"],
+        "member_id": world["member_here"]["member_id"],
+        "code": world["group_here"]["invite"]["code"],
+    }
+
+    response = api.call(
+        method, _fill(template, values), _fill(spec.get("body"), values), token=callers[caller]
+    )
+
+    assert response.status_code == expected[caller], response.body
+    if response.status_code >= 400:
+        assert set(response.json) >= {"code", "message"}
