@@ -158,12 +158,13 @@ def route_requests() -> list[Line]:
 
         from app import app
         from chalicelib.settings import reset_settings
-        from chalicelib.store.tables import HearthItem, create_table
+        from chalicelib.store.tables import HearthItem, bind, create_table
 
         reset_settings()
         create_table()
         counter = DynamoCounter()
-        events = HearthItem._get_connection().connection.client.meta.events
+        bind()
+        events = HearthItem._get_connection().connection.client.meta.events  # shared by every item type
         events.register("before-call.dynamodb", counter.before)
         events.register("after-call.dynamodb", counter.after)
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}

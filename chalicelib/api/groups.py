@@ -110,6 +110,10 @@ class Roster(ResponseModel):
     members: list[RosterEntry]
 
 
+class AddFacilitator(RequestModel):
+    facilitator_id: str = Field(min_length=1, max_length=64)
+
+
 @routes.operation(
     "POST",
     "/v1/groups",
@@ -215,3 +219,16 @@ def list_members(caller: Caller, group_id: str) -> Roster:
 )
 def remove_member(caller: Caller, group_id: str, member_id: str) -> None:
     services().membership.remove(caller, group_id, member_id)
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups/{group_id}/facilitators",
+    allowed=FACILITATOR,
+    summary="Share the group with another facilitator",
+    body=AddFacilitator,
+    response=Roster,
+)
+def add_facilitator(caller: Caller, group_id: str, body: AddFacilitator) -> Roster:
+    entries = services().groups.add_facilitator(caller, group_id, body.facilitator_id)
+    return Roster(members=[RosterEntry.model_validate(e) for e in entries])

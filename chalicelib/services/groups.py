@@ -380,3 +380,13 @@ class GroupService:
             elif isinstance(item, MemberItem) and item.status == ACTIVE:
                 entries.append(RosterEntry(item.member_id, item.handle, "member"))
         return sorted(entries, key=lambda entry: (entry.role != "facilitator", entry.handle.casefold()))
+
+    def add_facilitator(self, caller: Caller, group_id: str, facilitator_id: str) -> list[RosterEntry]:
+        """A group's facilitator shares the group with another facilitator."""
+        group = self.managed(caller, group_id)
+        other = self.facilitators.get(facilitator_id)
+        if other is None:
+            raise NotFoundError("No such facilitator.")
+        if facilitator_id not in (group.facilitator_ids or set()):
+            self.groups.add_staff(group, self.groups.staff_item(group_id, facilitator_id, other.display_name))
+        return self.roster(caller, group_id)

@@ -110,6 +110,12 @@ class GroupRepository:
             for item in others:
                 batch.save(item)
 
+    def add_staff(self, group: GroupItem, staff: StaffItem) -> None:
+        bind()
+        with dependency():
+            staff.save()
+            group.update(actions=[GroupItem.facilitator_ids.add({staff.facilitator_id})])
+
     def get(self, group_id: str, consistent: bool = False) -> GroupItem | None:
         bind()
         key = keys.group(group_id)

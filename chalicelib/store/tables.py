@@ -110,8 +110,10 @@ def bind() -> type[HearthItem]:
             HearthItem.Meta.table_name = settings.table_name
             HearthItem.Meta.region = settings.region
             HearthItem.Meta.host = settings.aws_endpoint_url
-            for model in _all_models():
-                model._connection = None
+            HearthItem._connection = None
+            shared = HearthItem._get_connection()
+            for model in _all_models():  # one botocore client for every item type, not one each
+                model._connection = shared
             _bound = wanted
     return HearthItem
 

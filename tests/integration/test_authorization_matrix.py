@@ -54,6 +54,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         _row(404, anonymous=401, member_here=200, removed_member=403, facilitator_here=200, admin=403),
     ),
     ("DELETE", "/v1/groups/{group_id}/members/{member_id}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("POST", "/v1/groups/{group_id}/facilitators"): (
+        {"body": {"facilitator_id": "{other_facilitator}"}},
+        MANAGE,
+    ),
     ("POST", "/v1/join"): (
         {"body": {"code": "{code}"}},
         _row(201, member_here=409, removed_member=403),
@@ -100,6 +104,7 @@ def test_route_answers_each_caller_as_expected(api, world, callers, route, calle
         "group_id": world["group_here"]["group_id"],
         "member_id": world["member_here"]["member_id"],
         "code": world["group_here"]["invite"]["code"],
+        "other_facilitator": world["facilitator_there"]["facilitator_id"],
     }
 
     response = api.call(

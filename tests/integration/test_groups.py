@@ -226,3 +226,29 @@ def test_admin_is_not_a_facilitator(api):
         "POST", "/v1/groups", {"name": "Ops Group", "topic": "x1", "timezone": "UTC"}, token=TEST_ADMIN_TOKEN
     )
     assert response.status_code == 403
+
+
+def test_a_facilitator_shares_the_group_with_another(api, world):
+    group_id = world["group_here"]["group_id"]
+    other = world["facilitator_there"]
+
+    added = api.call(
+        "POST",
+        f"/v1/groups/{group_id}/facilitators",
+        {"facilitator_id": other["facilitator_id"]},
+        token=world["facilitator_here"]["token"],
+    )
+
+    assert added.status_code == 200
+    assert {"member_id": other["facilitator_id"], "handle": "Sky", "role": "facilitator"} in added.json[
+        "members"
+    ]
+    patched = api.call("PATCH", f"/v1/groups/{group_id}", {"description": "Shared"}, token=other["token"])
+    assert patched.status_code == 200
+    unknown = api.call(
+        "POST",
+        f"/v1/groups/{group_id}/facilitators",
+        {"facilitator_id": "fac_nobody"},
+        token=world["facilitator_here"]["token"],
+    )
+    assert unknown.status_code == 404
