@@ -3,7 +3,8 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import admin, groups, membership, service
+from chalicelib.api import admin, feeds, groups, membership, service, sessions
+from chalicelib.events import jobs
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
@@ -14,6 +15,9 @@ app.register_blueprint(service.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
 app.register_blueprint(groups.routes.blueprint)
 app.register_blueprint(membership.routes.blueprint)
+app.register_blueprint(sessions.routes.blueprint)
+app.register_blueprint(feeds.routes.blueprint)
+app.register_blueprint(jobs.jobs)
 
 if dev_routes_requested():  # local stack and tests only; never in a deployed package
     from chalicelib.api import dev

@@ -12,6 +12,7 @@ Handlers are called exactly as Lambda would call them: `handler(event, context)`
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -87,7 +88,11 @@ class LocalRunner:
         return self.app_module.app
 
     def _handler(self, config: Any) -> Callable[[dict[str, Any], Any], Any]:
-        return getattr(self.app_module, config.name)
+        """The Lambda entry point Chalice deploys for `config` (blueprint handlers live in their module)."""
+        module_name, _, attribute = config.handler_string.rpartition(".")
+        if hasattr(self.app_module, config.name) or module_name in ("", "app"):
+            return getattr(self.app_module, config.name)
+        return getattr(importlib.import_module(module_name), attribute)
 
     def provision(self) -> None:
         """Create every queue (with a DLQ) and topic the app's handlers listen to."""

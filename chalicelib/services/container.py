@@ -7,8 +7,10 @@ from functools import cache
 
 from chalicelib.services.contact import ContactService
 from chalicelib.services.facilitators import FacilitatorService
+from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.membership import MembershipService
+from chalicelib.services.sessions import SessionService
 
 
 @dataclass(frozen=True)
@@ -17,15 +19,24 @@ class Services:
     groups: GroupService
     membership: MembershipService
     contact: ContactService
+    sessions: SessionService
+    feeds: FeedService
 
 
 @cache
 def services() -> Services:
     groups = GroupService()
-    membership = MembershipService(access=groups)
+    sessions = SessionService(groups=groups)
+    groups.upcoming = sessions.next_session
+    membership = MembershipService(
+        access=groups,
+        erasers=[lambda member: sessions.forget_member(member.group_id, member.member_id)],
+    )
     return Services(
         facilitators=FacilitatorService(),
         groups=groups,
         membership=membership,
         contact=ContactService(membership=membership),
+        sessions=sessions,
+        feeds=FeedService(groups, sessions),
     )

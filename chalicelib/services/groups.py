@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,6 +130,8 @@ class GroupService:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
         self.facilitators = facilitators or FacilitatorRepository()
+        # The next scheduled session of a group, provided by the sessions service once wired.
+        self.upcoming: Callable[[Caller, str], Any] | None = None
 
     # --- who may see and manage ------------------------------------------------------------
 
@@ -188,6 +191,7 @@ class GroupService:
             member_count=int(group.member_count or 0),
             session_label=group.session_label,
             join_code=group.standing_code if group.access == ACCESS_OPEN and group.listed else None,
+            next_session=None if self.upcoming is None else self.upcoming(caller, group.group_id),
             invite=invite,
         )
 

@@ -6,6 +6,7 @@ attributes to set on an item, so callers never need to know the layout.
 
 from __future__ import annotations
 
+import zlib
 from typing import NamedTuple
 
 
@@ -80,3 +81,41 @@ def phone_index(phone_hash: str) -> str:
 
 def membership_ref(group_id: str, member_id: str) -> str:
     return f"{group_id}#{member_id}"
+
+
+# --- sessions --------------------------------------------------------------------------
+
+START_SHARDS = 4  # one busy start minute spreads over this many index partitions
+
+
+def series(series_id: str) -> Key:
+    return Key(f"SERIES#{series_id}", "SERIES")
+
+
+def occurrence(series_id: str, original_start_compact: str) -> Key:
+    """One session of a series, by its original start (`YYYYMMDDTHHMMZ`)."""
+    return Key(f"SERIES#{series_id}", f"OCC#{original_start_compact}")
+
+
+ACTIVE_SERIES = "ACTIVESERIES"  # gsi2 partition of series the daily job keeps materialising
+
+
+def group_series(group_id: str) -> str:
+    return f"GROUPSERIES#{group_id}"
+
+
+def group_occurrences(group_id: str) -> str:
+    return f"GROUPOCC#{group_id}"
+
+
+def occurrence_sort(original_start_iso: str, series_id: str) -> str:
+    return f"{original_start_iso}#{series_id}"
+
+
+def start_minute(minute_iso: str, shard: int) -> str:
+    """Partition of the `by_start` index: a UTC minute (`YYYY-MM-DDTHH:MM`) and a shard."""
+    return f"START#{minute_iso}#{shard}"
+
+
+def start_shard(session_id: str) -> int:
+    return zlib.crc32(session_id.encode("ascii")) % START_SHARDS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -44,7 +45,8 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         response = getattr(self.client.http, method.lower())(path, headers=headers, body=payload)
-        response.json = json.loads(response.body) if response.body else None
+        is_json = response.headers.get("Content-Type", "").startswith("application/json")
+        response.json = json.loads(response.body) if response.body and is_json else None
         return response
 
     def create_facilitator(self, name: str = "Robin", email: str | None = None) -> dict[str, Any]:
@@ -56,6 +58,18 @@ class Api:
     def create_group(self, facilitator_token: str, **fields: Any) -> dict[str, Any]:
         body = {"name": "Tuesday Circle", "topic": "anxiety", "timezone": "America/New_York"} | fields
         response = self.call("POST", "/v1/groups", body, token=facilitator_token)
+        assert response.status_code == 201, response.body
+        return response.json
+
+    def create_series(self, facilitator_token: str, group_id: str, **fields: Any) -> dict[str, Any]:
+        body = {
+            "start_local": "2026-12-01T19:00",
+            "timezone": "America/New_York",
+            "duration_minutes": 60,
+            "rrule": "FREQ=WEEKLY;BYDAY=TU",
+            "conference_url": "https://meet.example.org/tuesday",
+        } | fields
+        response = self.call("POST", f"/v1/groups/{group_id}/series", body, token=facilitator_token)
         assert response.status_code == 201, response.body
         return response.json
 
@@ -80,8 +94,29 @@ def api(client: Client) -> Api:
     return Api(client)
 
 
+class Clock:
+    """A settable clock for the sessions and feeds services."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
-def world(api: Api) -> dict[str, Any]:
+def clock(client: Client) -> Clock:
+    from chalicelib.services.container import services
+
+    pinned = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    hub = services()
+    hub.sessions.clock = pinned
+    hub.feeds.clock = pinned
+    return pinned
+
+
+@pytest.fixture
+def world(api: Api, clock: Clock) -> dict[str, Any]:
     """Two facilitators each with a group, and members in each."""
     here_fac = api.create_facilitator("Robin")
     there_fac = api.create_facilitator("Sky")
@@ -91,7 +126,13 @@ def world(api: Api) -> dict[str, Any]:
     )
     member_here = api.member(here["invite"]["code"], "Quiet Otter")
     member_there = api.member(there["join_code"], "Bright Finch")
+    series_here = api.create_series(here_fac["token"], here["group_id"], capacity=5)
+    api.create_series(there_fac["token"], there["group_id"])
+    me = api.call("GET", "/v1/me", token=member_here["token"]).json
     return {
+        "series_here": series_here,
+        "session_here": series_here["next_sessions"][0]["session_id"],
+        "feed_token": me["calendar_url"].split("/v1/feeds/")[1].split("/")[0],
         "facilitator_here": here_fac,
         "facilitator_there": there_fac,
         "group_here": here,

@@ -48,6 +48,9 @@ def test_no_get_route_shows_contact_details_to_anyone(api, seeded, callers, capt
         "group_id": seeded["group_here"]["group_id"],
         "member_id": seeded["member_here"]["member_id"],
         "code": seeded["group_here"]["invite"]["code"],
+        "series_id": seeded["series_here"]["series_id"],
+        "session_id": seeded["session_here"],
+        "feed_token": seeded["feed_token"],
     }
     gets = [route for route in MATRIX if route[0] == "GET" and not route[1].startswith("/v1/dev")]
     assert len(gets) >= 6

@@ -1,0 +1,258 @@
+"""Series, sessions, RSVPs and join links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+
+from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
+from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel, Timezone
+from chalicelib.domain.identity import Caller
+from chalicelib.services.container import services
+from chalicelib.services.sessions import SeriesChanges
+
+routes = Routes(__name__, "sessions")
+
+
+def _https(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(char.isspace() for char in value):
+        raise ValueError("Use an https:// link.")
+    return value
+
+
+ConferenceUrl = Annotated[
+    str, Field(max_length=500, examples=["https://meet.example.org/abc"]), AfterValidator(_https)
+]
+StartLocal = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
+        examples=["2026-12-01T19:00"],
+        description="Local wall-clock time",
+    ),
+]
+Rrule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=TU"])]
+Duration = Annotated[int, Field(ge=15, le=240)]
+Capacity = Annotated[int, Field(ge=1, le=500)]
+
+
+class CreateSeries(RequestModel):
+    title: PlainText | None = Field(default=None, min_length=1, max_length=80)
+    start_local: StartLocal
+    timezone: Timezone
+    duration_minutes: Duration
+    rrule: Rrule
+    capacity: Capacity | None = None
+    conference_url: ConferenceUrl | None = None
+
+
+class UpdateSeries(RequestModel):
+    title: PlainText | None = Field(default=None, min_length=1, max_length=80)
+    start_local: StartLocal | None = None
+    timezone: Timezone | None = None
+    duration_minutes: Duration | None = None
+    rrule: Rrule | None = None
+    capacity: Capacity | None = Field(default=None, description="null removes the limit")
+    conference_url: ConferenceUrl | None = Field(default=None, description="null removes the link")
+    effective_from: AwareDatetime | None = Field(default=None, description="Default: now")
+
+
+class Session(ResponseModel):
+    session_id: str
+    series_id: str
+    group_id: str
+    title: str
+    start: Instant
+    end: Instant
+    start_local: str
+    timezone: str
+    status: Literal["scheduled", "cancelled"]
+    capacity: int | None
+    going: int
+    waitlisted: int
+    my_rsvp: Literal["going", "waitlisted"] | None
+    position: int | None = Field(description="The caller's waitlist place")
+
+
+class Series(ResponseModel):
+    series_id: str
+    group_id: str
+    title: str
+    start_local: str
+    timezone: str
+    duration_minutes: int
+    rrule: str
+    capacity: int | None
+    conference_url: str | None = Field(description="Only for the group's facilitators")
+    status: Literal["active", "ended"]
+    next_sessions: list[Session] | None = None
+
+
+class SeriesList(ResponseModel):
+    series: list[Series]
+
+
+class SessionList(ResponseModel):
+    sessions: list[Session]
+
+
+class SessionWindow(QueryModel):
+    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: now")
+    to: AwareDatetime | None = Field(default=None, description="Default: from + 30 days; at most 366 days")
+
+
+class UpdateSession(RequestModel):
+    status: Literal["cancelled"] | None = None
+    start_local: StartLocal | None = None
+    duration_minutes: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> UpdateSession:
+        moving = self.start_local is not None or self.duration_minutes is not None
+        if self.status is None and not moving:
+            raise ValueError("Give status 'cancelled', or a new start_local and/or duration_minutes.")
+        if self.status is not None and moving:
+            raise ValueError("Cancel or move, not both.")
+        return self
+
+
+class RsvpOut(ResponseModel):
+    status: Literal["going", "waitlisted"]
+    position: int | None = None
+
+
+class JoinLink(ResponseModel):
+    conference_url: str
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups/{group_id}/series",
+    allowed=FACILITATOR,
+    summary="Schedule a recurring series",
+    body=CreateSeries,
+    response=Series,
+    status=201,
+)
+def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
+    return Series.model_validate(services().sessions.create_series(caller, group_id, **body.model_dump()))
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/series",
+    allowed=MEMBER_OR_FACILITATOR,
+    summary="A group's series",
+    response=SeriesList,
+)
+def list_series(caller: Caller, group_id: str) -> SeriesList:
+    return SeriesList(
+        series=[Series.model_validate(s) for s in services().sessions.list_series(caller, group_id)]
+    )
+
+
+@routes.operation(
+    "PATCH",
+    "/v1/series/{series_id}",
+    allowed=FACILITATOR,
+    summary="Change this and following sessions (splits the series when times change)",
+    body=UpdateSeries,
+    response=Series,
+    errors=(409,),
+)
+def update_series(caller: Caller, series_id: str, body: UpdateSeries) -> Series:
+    given = body.model_dump(exclude_unset=True)
+    changes = SeriesChanges(
+        **{k: v for k, v in given.items() if k not in ("capacity", "conference_url", "effective_from")},
+        capacity=given.get("capacity"),
+        capacity_set="capacity" in given,
+        conference_url=given.get("conference_url"),
+        conference_url_set="conference_url" in given,
+    )
+    view = services().sessions.update_series(caller, series_id, changes, body.effective_from)
+    return Series.model_validate(view)
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/series/{series_id}",
+    allowed=FACILITATOR,
+    summary="End a series; future sessions are cancelled",
+    status=204,
+)
+def end_series(caller: Caller, series_id: str) -> None:
+    services().sessions.end_series(caller, series_id)
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/sessions",
+    allowed=ANYONE,
+    summary="Sessions in a window (listed groups: anyone)",
+    query=SessionWindow,
+    response=SessionList,
+)
+def list_sessions(caller: Caller, group_id: str, query: SessionWindow) -> SessionList:
+    found = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
+    return SessionList(sessions=[Session.model_validate(s) for s in found])
+
+
+@routes.operation("GET", "/v1/sessions/{session_id}", allowed=ANYONE, summary="A session", response=Session)
+def get_session(caller: Caller, session_id: str) -> Session:
+    return Session.model_validate(services().sessions.get_session(caller, session_id))
+
+
+@routes.operation(
+    "PATCH",
+    "/v1/sessions/{session_id}",
+    allowed=FACILITATOR,
+    summary="Cancel or move one session",
+    body=UpdateSession,
+    response=Session,
+    errors=(409,),
+)
+def update_session(caller: Caller, session_id: str, body: UpdateSession) -> Session:
+    sessions = services().sessions
+    if body.status == "cancelled":
+        return Session.model_validate(sessions.cancel_session(caller, session_id))
+    return Session.model_validate(
+        sessions.move_session(caller, session_id, body.start_local, body.duration_minutes)
+    )
+
+
+@routes.operation(
+    "PUT",
+    "/v1/sessions/{session_id}/rsvp",
+    allowed=MEMBER,
+    summary="Going, or on the waitlist when full; idempotent",
+    response=RsvpOut,
+    errors=(409,),
+)
+def rsvp(caller: Caller, session_id: str) -> RsvpOut:
+    return RsvpOut.model_validate(services().sessions.rsvp(caller, session_id))
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/sessions/{session_id}/rsvp",
+    allowed=MEMBER,
+    summary="Not going; the first on the waitlist is promoted",
+    status=204,
+)
+def cancel_rsvp(caller: Caller, session_id: str) -> None:
+    services().sessions.cancel_rsvp(caller, session_id)
+
+
+@routes.operation(
+    "GET",
+    "/v1/sessions/{session_id}/join",
+    allowed=MEMBER,
+    summary="The conference link, from 15 minutes before the start to the end",
+    response=JoinLink,
+    errors=(409, 410, 425),
+)
+def join_link(caller: Caller, session_id: str) -> JoinLink:
+    return JoinLink(conference_url=services().sessions.join_link(caller, session_id))
