@@ -194,6 +194,24 @@ def route_requests() -> list[Line]:
             )
             code = group["invite"]["code"]
             member = json.loads(call(client, "POST", "/v1/join", {"code": code}).body)
+            series_ids = []
+            for weekday in ("MO", "WE", "FR"):
+                created = call(
+                    client,
+                    "POST",
+                    f"/v1/groups/{group['group_id']}/series",
+                    {
+                        "start_local": "2027-01-04T19:00",
+                        "timezone": "America/New_York",
+                        "duration_minutes": 60,
+                        "rrule": f"FREQ=WEEKLY;BYDAY={weekday}",
+                        "capacity": 20,
+                    },
+                    facilitator["token"],
+                )
+                series_ids.append(json.loads(created.body))
+            session_id = series_ids[0]["next_sessions"][0]["session_id"]
+            window = "?from=2027-01-04T00%3A00%3A00Z&to=2027-02-03T00%3A00%3A00Z"
             scenarios: list[tuple[str, Callable[[], Any], float]] = [
                 ("GET /health", lambda: call(client, "GET", "/health"), 0),
                 ("GET /openapi.json", lambda: call(client, "GET", "/openapi.json"), 0),
@@ -216,7 +234,22 @@ def route_requests() -> list[Line]:
                 (
                     "GET /v1/groups/{id}",
                     lambda: call(client, "GET", f"/v1/groups/{group['group_id']}", token=member["token"]),
-                    2,
+                    3,
+                ),
+                (
+                    "GET /v1/groups/{id}/sessions (3 series, 30 days)",
+                    lambda: call(
+                        client,
+                        "GET",
+                        f"/v1/groups/{group['group_id']}/sessions{window}",
+                        token=member["token"],
+                    ),
+                    5,
+                ),
+                (
+                    "PUT /v1/sessions/{id}/rsvp",
+                    lambda: call(client, "PUT", f"/v1/sessions/{session_id}/rsvp", token=member["token"]),
+                    3,
                 ),
             ]
             for name, action, budget in scenarios:
@@ -224,6 +257,22 @@ def route_requests() -> list[Line]:
                 assert response.status_code < 400, (name, response.status_code, response.body)
                 lines.append(Line(f"DynamoDB requests: {name}", calls, "req", budget=budget))
     return lines
+
+
+def expansion_speed(series_count: int) -> list[Line]:
+    """Time to expand many weekly series over a year, as listing and feeds do."""
+    from chalicelib.domain import recurrence
+
+    start = recurrence.parse_start_local("2027-01-05T19:00")
+    window = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
+    zones = ("America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Chicago")
+    began = time.perf_counter()
+    total = 0
+    for index in range(series_count):
+        total += len(recurrence.expand(start, zones[index % len(zones)], "FREQ=WEEKLY;BYDAY=TU", *window))
+    elapsed = (time.perf_counter() - began) * 1000
+    assert total >= series_count * 52
+    return [Line(f"expand {series_count:,} weekly series over a year", round(elapsed, 1), "ms", budget=2000)]
 
 
 def _print(lines: list[Line]) -> None:
@@ -240,7 +289,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="one run of each measurement, no budgets")
     args = parser.parse_args()
     started = time.perf_counter()
-    lines = cold_start(runs=1 if args.smoke else 7) + route_requests()
+    lines = cold_start(runs=1 if args.smoke else 7) + route_requests() + expansion_speed(1000)
     _print(lines)
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -11,9 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import calendar as ics
 from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller, hash_token
 from chalicelib.errors import NotFoundError
@@ -23,6 +22,9 @@ from chalicelib.settings import get_settings
 from chalicelib.store.groups import GroupItem
 from chalicelib.store.members import ACTIVE, MemberRepository
 from chalicelib.store.sessions import CANCELLED, SeriesItem, SessionItem
+
+if TYPE_CHECKING:
+    from chalicelib.domain import calendar as ics
 
 EXCEPTIONS_SINCE = timedelta(days=180)  # older changes no longer matter to a calendar
 
@@ -76,6 +78,8 @@ class FeedService:
         self.clock = clock
 
     def _calendar(self, group: GroupItem, *, url: str | None) -> Feed:
+        from chalicelib.domain import calendar as ics  # icalendar is heavy; only feeds need it
+
         now = self.clock()
         entries = []
         for series in self.sessions.series.for_group(group.group_id):
@@ -98,6 +102,8 @@ class FeedService:
     def _calendar_series(
         self, series: SeriesItem, stored: list[SessionItem], url: str | None
     ) -> ics.CalendarSeries:
+        from chalicelib.domain import calendar as ics
+
         start = recurrence.parse_start_local(series.start_local)
         exceptions = []
         for item in stored:

@@ -101,6 +101,14 @@ class SessionView:
 
 
 @dataclass(frozen=True)
+class NextSession:
+    session_id: str
+    start: datetime
+    start_local: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class SeriesView:
     series_id: str
     group_id: str
@@ -381,7 +389,7 @@ class SessionService:
                 continue
             session_id = recurrence.session_id(target.series_id, found.original_start)
             actions = SessionRepository.identity_actions(
-                target.series_id, target.group_id, session_id, found.original_start
+                target, session_id, found.original_start
             ) + self._index_actions(session_id, found.original_start)
             if going:
                 actions.append(SessionItem.going.add(going))
@@ -433,7 +441,7 @@ class SessionService:
         for occurrence in recurrence.expand(start, item.timezone, item.rrule, max(since, now), until):
             session_id = recurrence.session_id(item.series_id, occurrence.original_start)
             actions = SessionRepository.identity_actions(
-                item.series_id, item.group_id, session_id, occurrence.original_start
+                item, session_id, occurrence.original_start
             ) + self._index_actions(session_id, occurrence.original_start)
             try:
                 self.sessions.write(
@@ -568,12 +576,21 @@ class SessionService:
         first = recurrence.parse_start_local(series.start_local)
         return recurrence.expand(first, series.timezone, series.rrule, start, end) if end > start else []
 
-    def next_session(self, caller: Caller, group_id: str) -> SessionView | None:
+    def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
+        """The group's next scheduled session within the materialised horizon (one Query)."""
         now = self.clock()
-        for occurrence in self.occurrences(group_id, now, now + timedelta(days=62)):
-            if occurrence.status == SCHEDULED:
-                return self.view(caller, occurrence)
-        return None
+        upcoming = [
+            item
+            for item in self.sessions.in_group(group_id, now - MAX_MOVE, now + HORIZON)
+            if item.status == SCHEDULED and item.start > now and item.timezone
+        ]
+        if not upcoming:
+            return None
+        first = min(upcoming, key=lambda item: item.start)
+        local = recurrence.utc_to_local(first.start, first.timezone)
+        return NextSession(
+            first.session_id, first.start, recurrence.format_start_local(local), first.timezone
+        )
 
     def series_view(self, caller: Caller, item: SeriesItem, with_next: bool = False) -> SeriesView:
         upcoming = None
@@ -623,9 +640,7 @@ class SessionService:
         return self.sessions.write(
             series.series_id,
             occurrence.original_start,
-            SessionRepository.identity_actions(
-                series.series_id, series.group_id, occurrence.session_id, occurrence.original_start
-            ),
+            SessionRepository.identity_actions(series, occurrence.session_id, occurrence.original_start),
             None,
             lambda: ConflictError("The session changed meanwhile; try again."),
         )
@@ -698,7 +713,7 @@ class SessionService:
             raise ConflictError("This session has already started.", code="session_past")
         if not self.is_occurrence(series, original) and self.sessions.get(series_id, original) is None:
             raise NotFoundError("No such session.")
-        base = SessionRepository.identity_actions(series_id, series.group_id, session_id, original)
+        base = SessionRepository.identity_actions(series, session_id, original)
         fresh = (
             schedulable()
             & (SessionItem.start.does_not_exist() | (SessionItem.start > now))

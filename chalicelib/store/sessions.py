@@ -61,6 +61,7 @@ class SessionItem(HearthItem, discriminator="session"):
     series_id = UnicodeAttribute()
     group_id = UnicodeAttribute()
     session_id = UnicodeAttribute()
+    timezone = UnicodeAttribute(null=True)
     original_start = UTCDateTimeAttribute()
     start = UTCDateTimeAttribute()
     duration_minutes = NumberAttribute(null=True)  # set when moved; otherwise the series' duration
@@ -151,14 +152,14 @@ class SessionRepository:
             return [item for item in found if isinstance(item, SessionItem)]
 
     @staticmethod
-    def identity_actions(
-        series_id: str, group_id: str, session_id: str, original_start: datetime
-    ) -> list[Action]:
-        """Attributes every session item carries; set only where missing, so they never clobber."""
+    def identity_actions(series: SeriesItem, session_id: str, original_start: datetime) -> list[Action]:
+        """Attributes every session item carries; times are set only where missing, never clobbered."""
+        series_id, group_id = series.series_id, series.group_id
         return [
             SessionItem.kind.set(SessionItem),
             SessionItem.series_id.set(series_id),
             SessionItem.group_id.set(group_id),
+            SessionItem.timezone.set(series.timezone),
             SessionItem.session_id.set(session_id),
             SessionItem.original_start.set(SessionItem.original_start | original_start),
             SessionItem.start.set(SessionItem.start | original_start),

