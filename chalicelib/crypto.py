@@ -52,3 +52,18 @@ def blind_index(kind: str, normalised: str) -> str:
     """A stable keyed hash of a normalised contact value, for lookups and opt-outs."""
     _, index_key = _keys(keyring.contact_key())
     return hmac.new(index_key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign(purpose: str, payload: str) -> str:
+    """`payload` with a keyed signature, for links that act without a login (unsubscribe)."""
+    _, index_key = _keys(keyring.contact_key())
+    mac = hmac.new(index_key, f"sign:{purpose}:{payload}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{payload}.{mac}"
+
+
+def verify(purpose: str, token: str) -> str | None:
+    """The payload of a token made by `sign`, or None if it was not."""
+    payload = token.rpartition(".")[0]
+    if not payload or not hmac.compare_digest(sign(purpose, payload), token):
+        return None
+    return payload

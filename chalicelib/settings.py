@@ -106,3 +106,8 @@ def dev_routes_requested() -> bool:
     also refuses to work outside the local stages.
     """
     return _bool("HEARTH_DEV_ROUTES", False)
+
+
+def reminder_queue_name() -> str:
+    """The reminder queue's name, read at import: Chalice binds the SQS trigger then."""
+    return _env("HEARTH_REMINDER_QUEUE", "hearth-reminders") or "hearth-reminders"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import UTC, datetime, timedelta
+
+from pydantic import AwareDatetime, Field
 
 from chalicelib.api.routing import ADMIN, Routes
 from chalicelib.api.schemas import DisplayName, RequestModel, ResponseModel
@@ -12,6 +14,8 @@ from chalicelib.errors import ValidationError
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "admin")
+
+MAX_SWEEP = timedelta(days=7)
 
 
 class CreateFacilitator(RequestModel):
@@ -40,3 +44,27 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
     except ContactError as exc:
         raise ValidationError({"email": str(exc)}) from exc
     return FacilitatorCreated(**created.__dict__)
+
+
+class SweepWindow(RequestModel):
+    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
+    to: AwareDatetime
+
+
+class SweepResult(ResponseModel):
+    enqueued: int
+
+
+@routes.operation(
+    "POST",
+    "/v1/admin/reminders/sweep",
+    allowed=ADMIN,
+    summary="Queue every reminder due in [from, to): catch-up after an outage",
+    body=SweepWindow,
+    response=SweepResult,
+)
+def sweep_reminders(caller: Caller, body: SweepWindow) -> SweepResult:
+    start = body.from_ or body.to - timedelta(minutes=1)
+    if not start < body.to or body.to - start > MAX_SWEEP:
+        raise ValidationError({"to": "`to` must be after `from`, at most 7 days later."})
+    return SweepResult(enqueued=services().reminder_sweep.sweep(start, body.to, datetime.now(UTC)))

@@ -183,3 +183,19 @@ def verify_contact(caller: Caller, body: VerifyContact) -> Me:
 )
 def rotate_calendar_token(caller: Caller) -> CalendarToken:
     return CalendarToken(calendar_url=services().membership.rotate_calendar_token(caller))
+
+
+class Unsubscribed(ResponseModel):
+    unsubscribed: bool
+
+
+@routes.operation(
+    "POST",
+    "/v1/unsubscribe/{token}",
+    allowed=ANYONE,
+    summary="One-click unsubscribe from reminder emails (RFC 8058); the token comes in each email",
+    response=Unsubscribed,
+)
+def unsubscribe(caller: Caller, token: str) -> Unsubscribed:
+    services().membership.unsubscribe_link(token, "email")
+    return Unsubscribed(unsubscribed=True)

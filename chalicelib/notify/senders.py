@@ -7,6 +7,8 @@ caller before it gets here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from typing import Protocol
 
@@ -14,11 +16,68 @@ from chalicelib import aws
 from chalicelib.notify.outbox import Outbox
 from chalicelib.settings import get_settings
 
+# AWS error codes worth retrying (the SQS redelivery does it); anything else is permanent.
+_TRANSIENT = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalError",
+        "InternalFailure",
+        "InternalErrorException",
+        "KMSThrottlingException",
+    }
+)
+# Permanent failures that say something about the address itself.
+_BAD_ADDRESS = frozenset({"InvalidParameter", "InvalidParameterException", "OptedOut", "OptedOutException"})
+
+
+class SendError(Exception):
+    """A message could not be sent."""
+
+
+class TransientSendError(SendError):
+    """Try again later (throttling, an outage)."""
+
+
+class PermanentSendError(SendError):
+    """Retrying will not help; `bad_address` says the address itself is unusable."""
+
+    def __init__(self, message: str, *, bad_address: bool = False) -> None:
+        super().__init__(message)
+        self.bad_address = bad_address
+
 
 class Sender(Protocol):
     def sms(self, to: str, body: str) -> None: ...
 
-    def email(self, to: str, subject: str, text: str, html: str | None = None) -> None: ...
+    def email(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+
+@contextmanager
+def _classified() -> Iterator[None]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _TRANSIENT:
+            raise TransientSendError(code) from exc
+        raise PermanentSendError(code, bad_address=code in _BAD_ADDRESS) from exc
+    except BotoCoreError as exc:  # connection errors, timeouts
+        raise TransientSendError(type(exc).__name__) from exc
 
 
 class OutboxSender:
@@ -28,7 +87,14 @@ class OutboxSender:
     def sms(self, to: str, body: str) -> None:
         self.outbox.append("sms", to, body)
 
-    def email(self, to: str, subject: str, text: str, html: str | None = None) -> None:
+    def email(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.outbox.append("email", to, text, subject=subject)
 
 
@@ -43,17 +109,29 @@ class AwsSender:
                 "DataType": "String",
                 "StringValue": settings.sms_origination_identity,
             }
-        aws.client("sns").publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
+        with _classified():
+            aws.client("sns").publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
 
-    def email(self, to: str, subject: str, text: str, html: str | None = None) -> None:
+    def email(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         body = {"Text": {"Data": text, "Charset": "UTF-8"}}
         if html is not None:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
-        aws.client("sesv2").send_email(
-            FromEmailAddress=get_settings().email_from,
-            Destination={"ToAddresses": [to]},
-            Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}},
-        )
+        simple: dict[str, object] = {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}
+        if headers:
+            simple["Headers"] = [{"Name": name, "Value": value} for name, value in headers.items()]
+        with _classified():
+            aws.client("sesv2").send_email(
+                FromEmailAddress=get_settings().email_from,
+                Destination={"ToAddresses": [to]},
+                Content={"Simple": simple},
+            )
 
 
 @cache

@@ -10,6 +10,7 @@ from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.membership import MembershipService
+from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
 from chalicelib.services.sessions import SessionService
 
 
@@ -21,16 +22,26 @@ class Services:
     contact: ContactService
     sessions: SessionService
     feeds: FeedService
+    reminder_sweep: ReminderSweep
+    reminder_worker: ReminderWorker
 
 
 @cache
 def services() -> Services:
     groups = GroupService()
-    sessions = SessionService(groups=groups)
+    queue = ReminderQueue()
+    notices = QueuedNotices(queue, labels=groups.session_label)
+    sessions = SessionService(groups=groups, notices=notices)
     groups.upcoming = sessions.next_session
+    worker = ReminderWorker(queue)
+    sweep = ReminderSweep(queue)
     membership = MembershipService(
         access=groups,
-        erasers=[lambda member: sessions.forget_member(member.group_id, member.member_id)],
+        erasers=[
+            lambda member: sessions.forget_member(member.group_id, member.member_id),
+            lambda member: worker.ledger.forget_member(member.member_id),
+        ],
+        lead_times_used=sweep.state.use_leads,
     )
     return Services(
         facilitators=FacilitatorService(),
@@ -39,4 +50,6 @@ def services() -> Services:
         contact=ContactService(membership=membership),
         sessions=sessions,
         feeds=FeedService(groups, sessions),
+        reminder_sweep=sweep,
+        reminder_worker=worker,
     )

@@ -314,6 +314,10 @@ class GroupService:
             )
         self.invites.revoke(item)
 
+    def session_label(self, group_id: str) -> str:
+        group = self.groups.get(group_id)
+        return group.session_label if group is not None else DEFAULT_LABEL
+
     def get(self, caller: Caller, group_id: str) -> GroupView:
         return self.view(caller, self.visible(caller, group_id))
 

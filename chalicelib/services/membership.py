@@ -93,6 +93,7 @@ class MembershipService:
         erasers: list[Eraser] | None = None,
         rng: random.Random | None = None,
         access: GroupService | None = None,
+        lead_times_used: Callable[[set[int]], None] | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
@@ -101,6 +102,7 @@ class MembershipService:
         self.erasers = erasers or []  # what other features keep about a member, erased with it
         self.rng = rng or random.SystemRandom()
         self.access = access or GroupService(self.groups, self.invites)
+        self.lead_times_used = lead_times_used  # tells the reminder sweep which lead times to look for
 
     # --- joining -------------------------------------------------------------------------
 
@@ -236,6 +238,8 @@ class MembershipService:
             actions.append(MemberItem.timezone.set(checked_timezone(timezone)))
         if reminders is not None:
             actions.append(MemberItem.reminders.set(reminders.to_dict()))
+            if self.lead_times_used is not None:
+                self.lead_times_used(set(reminders.lead_minutes))
         swapped: tuple[str, str] | None = None
         if handle is not None:
             display, key = checked_handle(handle)
@@ -270,6 +274,26 @@ class MembershipService:
         return calendar_url(feed_token)
 
     # --- leaving -------------------------------------------------------------------------
+
+    def unsubscribe_link(self, token: str, channel: str) -> None:
+        """Act on a signed unsubscribe link; 404 for a link Hearth did not make."""
+        payload = crypto.verify("unsubscribe", token)
+        if payload is None or "." not in payload:
+            raise NotFoundError("This link is not valid.")
+        group_id, member_id = payload.split(".", 1)
+        self.unsubscribe(group_id, member_id, channel)
+
+    def unsubscribe(self, group_id: str, member_id: str, channel: str) -> None:
+        """Stop reminders on one channel (the one-click link in every email)."""
+        member = self.members.get(group_id, member_id)
+        if member is None or member.status != ACTIVE:
+            return
+        prefs = preferences.ReminderPreferences.from_dict(member.reminders)
+        if channel in prefs.channels:
+            kept = tuple(c for c in prefs.channels if c != channel)
+            updated = preferences.ReminderPreferences(kept, prefs.lead_minutes, prefs.quiet_hours)
+            self.members.update(member, [MemberItem.reminders.set(updated.to_dict())])
+        count("unsubscribes", channel=channel)
 
     def erase(self, caller: Caller) -> None:
         """Leave the group and erase everything Hearth holds about this membership, now."""

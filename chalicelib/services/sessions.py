@@ -68,6 +68,8 @@ class SessionNotices(Protocol):
 
     def promoted(self, session: SessionItem, member_id: str) -> None: ...
 
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None: ...
+
 
 class NoNotices:
     """Tells nobody; used where no delivery is wired (unit tests, tools)."""
@@ -79,6 +81,9 @@ class NoNotices:
         return None
 
     def promoted(self, session: SessionItem, member_id: str) -> None:
+        return None
+
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None:
         return None
 
 
@@ -425,9 +430,13 @@ class SessionService:
         if kept is not None:
             actions.append(SeriesItem.rrule.set(kept.text))
         self.series.update(item, actions)
+        told: set[str] = set()
         for session in self.sessions.in_series(item.series_id, at - MAX_MOVE):
             if session.start >= at and session.status == SCHEDULED:
-                self._cancel(session, notify=notify)
+                told |= set(session.going or ())
+                self._cancel(session, notify=False)
+        if notify and told:
+            self.notices.series_ended(item, told, at)  # one notice per member, not one per session
         count("series_" + reason)
 
     # --- materialising ---------------------------------------------------------------------

@@ -119,3 +119,13 @@ def start_minute(minute_iso: str, shard: int) -> str:
 
 def start_shard(session_id: str) -> int:
     return zlib.crc32(session_id.encode("ascii")) % START_SHARDS
+
+
+# --- reminders -------------------------------------------------------------------------
+
+REMINDER_STATE = Key("REMINDERS", "STATE")  # the sweep watermark and the lead times in use
+
+
+def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
+    """One message to one member about one session (or series), per channel and reason."""
+    return Key(f"LEDGER#{member_id}", f"{subject}#{channel}#{what}")

@@ -16,10 +16,16 @@ from tests.conftest import TEST_ADMIN_TOKEN
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    """Emulated AWS with the table and every queue and topic the app's handlers use."""
+    import boto3
+
+    import app as app_module
     from chalicelib.store.tables import create_table
+    from scripts.local_runner import LocalRunner
 
     with mock_aws():
         create_table()
+        LocalRunner(app_module, sqs=boto3.client("sqs"), sns=boto3.client("sns")).provision()
         yield
 
 

@@ -37,6 +37,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"body": {"display_name": "New"}},
         _row(403, anonymous=401, admin=201),
     ),
+    ("POST", "/v1/admin/reminders/sweep"): (
+        {"body": {"to": "2026-12-01T23:01:00Z"}},
+        _row(403, anonymous=401, admin=200),
+    ),
+    ("POST", "/v1/unsubscribe/{token}"): ({}, _row(404)),
     ("POST", "/v1/groups"): (
         {"body": {"name": "New Group", "topic": "sleep", "timezone": "UTC"}},
         _row(403, anonymous=401, facilitator_here=201, facilitator_elsewhere=201),
@@ -135,6 +140,7 @@ def test_route_answers_each_caller_as_expected(api, world, callers, route):
         "series_id": world["series_here"]["series_id"],
         "session_id": world["session_here"],
         "feed_token": world["feed_token"],
+        "token": "grp_x.mem_y.0000",  # not signed by Hearth: refused; tests/integration/test_reminders.py has real ones
     }
     got = {}
     for caller in sorted(CALLERS, key=lambda name: expected[name] < 400):

@@ -129,6 +129,54 @@ def test_stack_inbound_sms_reply_reaches_the_outbox(stack):
     assert [m["body"] for m in outbox["messages"]] == replies["replies"]
 
 
+def test_the_runner_sends_a_reminder_when_its_sweep_reaches_the_due_minute(stack):
+    """A session an hour away, a member going with a verified phone: one SMS when the minute comes."""
+    import re
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import quote
+
+    base, _, _ = stack
+    _, facilitator = _request(
+        "POST", f"{base}/v1/admin/facilitators", {"display_name": "Ann"}, "stack-admin-token"
+    )
+    fac = facilitator["token"]
+    _, group = _request(
+        "POST", f"{base}/v1/groups", {"name": "Stack Group", "topic": "test", "timezone": "UTC"}, fac
+    )
+    now = datetime.now(UTC)
+    start = now.replace(second=0, microsecond=0) + timedelta(minutes=61 if now.second < 45 else 62)
+    series_body = {
+        "start_local": start.strftime("%Y-%m-%dT%H:%M"),
+        "timezone": "UTC",
+        "duration_minutes": 30,
+        "rrule": "FREQ=DAILY;COUNT=2",
+    }
+    status, series = _request("POST", f"{base}/v1/groups/{group['group_id']}/series", series_body, fac)
+    assert status == 201, series
+    _, member = _request("POST", f"{base}/v1/join", {"code": group["invite"]["code"]})
+    token = member["token"]
+    phone = "+16145550177"
+    _request("PUT", f"{base}/v1/me/contact", {"phone": phone}, token)
+    _, sent = _request("GET", f"{base}/v1/dev/outbox?to={quote(phone)}")
+    code = re.search(r"\d{6}", sent["messages"][-1]["body"]).group(0)
+    assert _request("POST", f"{base}/v1/me/contact/verify", {"channel": "sms", "code": code}, token)[0] == 200
+    reminders = {"channels": ["sms"], "lead_minutes": [60]}
+    assert _request("PATCH", f"{base}/v1/me", {"reminders": reminders}, token)[0] == 200
+    assert (
+        _request("PUT", f"{base}/v1/sessions/{series['next_sessions'][0]['session_id']}/rsvp", None, token)[0]
+        == 200
+    )
+
+    deadline = time.monotonic() + 150
+    found: list[str] = []
+    while time.monotonic() < deadline and not found:
+        time.sleep(2)
+        _, outbox = _request("GET", f"{base}/v1/dev/outbox?to={quote(phone)}")
+        found = [m["body"] for m in outbox["messages"] if "Reminder" in m["body"]]
+    assert len(found) == 1, "no reminder reached the outbox"
+    assert "(in 1 hour)" in found[0]
+
+
 def test_sigterm_stops_every_process(stack):
     _, process, port = stack
 

@@ -1,0 +1,141 @@
+"""Every reminder and notice Hearth sends, discreet by construction.
+
+A text never carries the group's name or topic (lock screens are public): only
+its neutral session label, the start in the member's own time zone with the
+zone's abbreviation ("Tue Dec 1, 7:00 PM EST"), a short link and, on SMS, the
+opt-out words. Renderers take no group name at all, so they cannot leak it.
+Every SMS is GSM-7 and at most two segments; `check_sms` enforces it.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain import sms_text
+from chalicelib.domain.timezones import zone
+
+MAX_SMS_SEGMENTS = 2
+MAX_LABEL = 40
+OPT_OUT = "Reply STOP to opt out."
+
+REMINDER = "reminder"
+CANCELLED = "cancelled"
+MOVED = "moved"
+PROMOTED = "promoted"
+SERIES_ENDED = "series_ended"
+KINDS = (REMINDER, CANCELLED, MOVED, PROMOTED, SERIES_ENDED)
+
+
+class TemplateError(ValueError):
+    """A rendered SMS broke the budget: a bug or a value that should have been refused earlier."""
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+def when(start: datetime, tz: str) -> str:
+    """`Tue Dec 1, 7:00 PM EST` in the member's zone."""
+    local = start.astimezone(zone(tz))
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%a %b} {local.day}, {hour}:{local:%M %p} {local.tzname()}"
+
+
+def lead_phrase(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "tomorrow" if days == 1 else f"in {days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "in 1 hour" if hours == 1 else f"in {hours} hours"
+    return f"in {minutes} minutes"
+
+
+def gsm_safe(text: str) -> str:
+    """`text` folded to the GSM-7 alphabet (accents dropped, curly quotes straightened)."""
+    replaced = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("–", "-")
+    folded = "".join(
+        char
+        if sms_text.is_gsm7(char)
+        else unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        for char in replaced
+    )
+    return folded
+
+
+def check_sms(text: str) -> str:
+    if not sms_text.is_gsm7(text):
+        raise TemplateError("SMS text is not GSM-7.")
+    if sms_text.segments(text) > MAX_SMS_SEGMENTS:
+        raise TemplateError("SMS text is longer than two segments.")
+    return text
+
+
+def _label(label: str) -> str:
+    return gsm_safe(label)[:MAX_LABEL].strip() or "your session"
+
+
+def _headline(
+    kind: str, label: str, start: datetime, tz: str, lead: int | None, new_start: datetime | None
+) -> str:
+    at = when(start, tz)
+    if kind == REMINDER:
+        soon = f" ({lead_phrase(lead)})" if lead else ""
+        return f"Reminder: {label} starts {at}{soon}."
+    if kind == CANCELLED:
+        return f"{label.capitalize()} on {at} is cancelled."
+    if kind == MOVED:
+        assert new_start is not None
+        return f"{label.capitalize()} has moved to {when(new_start, tz)}."
+    if kind == PROMOTED:
+        return f"A place opened up: you are going to {label} on {at}."
+    if kind == SERIES_ENDED:
+        return f"{label.capitalize()} has come to an end; no more dates are planned. Thank you for coming."
+    raise ValueError(f"Unknown notice kind: {kind}")
+
+
+def sms(
+    kind: str,
+    *,
+    label: str,
+    start: datetime,
+    tz: str,
+    link: str,
+    lead: int | None = None,
+    new_start: datetime | None = None,
+) -> str:
+    """The SMS for a reminder or notice; raises `TemplateError` if it would break the budget."""
+    headline = _headline(kind, _label(label), start, tz, lead, new_start)
+    return check_sms(f"{sms_text.PROGRAM}: {headline} {link} {OPT_OUT}")
+
+
+def email(
+    kind: str,
+    *,
+    label: str,
+    start: datetime,
+    tz: str,
+    link: str,
+    unsubscribe: str,
+    lead: int | None = None,
+    new_start: datetime | None = None,
+) -> Email:
+    headline = _headline(kind, label.strip()[:MAX_LABEL] or "your session", start, tz, lead, new_start)
+    subject = "A reminder from Hearth" if kind == REMINDER else "An update from Hearth"
+    text = (
+        f"{headline}\n\nDetails and the join link: {link}\n\n"
+        f"You get these because you chose email reminders. Stop them: {unsubscribe}\n"
+    )
+    body = (
+        f"<p>{html.escape(headline)}</p>"
+        f'<p><a href="{html.escape(link, quote=True)}">Details and the join link</a></p>'
+        f'<p style="color:#555">You get these because you chose email reminders. '
+        f'<a href="{html.escape(unsubscribe, quote=True)}">Stop them</a>.</p>'
+    )
+    return Email(subject, text, body)

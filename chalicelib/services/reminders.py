@@ -1,0 +1,478 @@
+"""The reminder pipeline: sweep → queue → worker → SMS / email, once, on time, discreet.
+
+- The sweep runs every minute. For each lead time in use it queries the
+  `by_start` index for sessions starting exactly that long after the minute
+  being swept (every shard), so its cost follows the reminders due, not the
+  number of groups or series. A watermark lets it catch up minutes it missed;
+  sessions that already started are dropped, never reminded late.
+- One queue message per (member, session, channel, lead); notices (cancelled,
+  moved, promoted, series ended) use the same queue.
+- The worker re-checks everything at send time, honours quiet hours, claims a
+  ledger item with a conditional write, sends, then marks it sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from chalicelib import aws, crypto
+from chalicelib.domain import preferences, recurrence, templates
+from chalicelib.domain.timezones import zone
+from chalicelib.errors import DependencyError
+from chalicelib.notify.senders import PermanentSendError, Sender, TransientSendError, sender
+from chalicelib.observability import count, logger
+from chalicelib.settings import get_settings, reminder_queue_name
+from chalicelib.store import keys
+from chalicelib.store.groups import GroupItem
+from chalicelib.store.members import ACTIVE, MemberItem
+from chalicelib.store.reminders import AlreadySentError, LedgerRepository, ReminderStateRepository
+from chalicelib.store.sessions import SCHEDULED, SeriesItem, SessionItem, iso_minute
+from chalicelib.store.tables import bind
+
+MAX_CATCH_UP = timedelta(hours=6)
+MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
+SEND_BATCH = 10
+LEDGER_KEPT = timedelta(days=14)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def minute(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+class PoisonMessageError(ValueError):
+    """A queue message Hearth cannot read; it is retried and then lands in the dead-letter queue."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queued message: a reminder (one channel, one lead) or a notice (every chosen channel)."""
+
+    kind: str
+    member_id: str
+    group_id: str
+    subject: str  # a session id, or a series id for `series_ended`
+    start: str  # the session's start as known when queued (UTC ISO)
+    label: str
+    channel: str | None = None
+    lead: int | None = None
+    new_start: str | None = None
+    sequence: int = 0
+    not_before: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        try:
+            data = json.loads(text)
+            job = cls(**data)
+            _parse(job.start)
+        except (TypeError, ValueError) as exc:
+            raise PoisonMessageError("Unreadable reminder message.") from exc
+        if job.kind not in templates.KINDS or (
+            job.kind == templates.REMINDER and (not job.channel or not job.lead)
+        ):
+            raise PoisonMessageError("Unknown reminder message kind.")
+        return job
+
+    @property
+    def what(self) -> str:
+        """What the ledger counts once: the lead for reminders, the change for notices."""
+        if self.kind == templates.REMINDER:
+            return f"lead{self.lead}"
+        return f"{self.kind}{self.sequence}"
+
+
+class ReminderQueue:
+    def __init__(self) -> None:
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            settings = get_settings()
+            self._url = (
+                settings.reminder_queue_url
+                or aws.client("sqs").get_queue_url(QueueName=reminder_queue_name())["QueueUrl"]
+            )
+        return self._url
+
+    def send(self, jobs: Iterable[Job], delay_seconds: int = 0) -> int:
+        """Queue `jobs` in batches of ten; entries SQS refuses are retried once."""
+        pending = list(jobs)
+        sent = 0
+        for start in range(0, len(pending), SEND_BATCH):
+            batch = pending[start : start + SEND_BATCH]
+            entries = [
+                {"Id": str(index), "MessageBody": job.to_json(), "DelaySeconds": delay_seconds}
+                for index, job in enumerate(batch)
+            ]
+            for _attempt in range(2):
+                answer = aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
+                failed = {entry["Id"] for entry in answer.get("Failed", [])}
+                sent += len(entries) - len(failed)
+                entries = [entry for entry in entries if entry["Id"] in failed]
+                if not entries:
+                    break
+            if entries:
+                raise DependencyError("The reminder queue refused messages.")
+        return sent
+
+
+@dataclass
+class ReminderSweep:
+    queue: ReminderQueue
+    state: ReminderStateRepository = field(default_factory=ReminderStateRepository)
+    clock: Clock = utcnow
+
+    def run(self) -> int:
+        """The scheduled sweep: every due minute since the watermark, up to this one."""
+        now = self.clock()
+        end = minute(now) + timedelta(minutes=1)
+        state = self.state.get()
+        start = state.watermark or minute(now)
+        start = max(start, end - MAX_CATCH_UP)
+        enqueued = self.sweep(start, end, now, leads=self._leads(state))
+        self.state.advance(end)
+        return enqueued
+
+    @staticmethod
+    def _leads(state: Any) -> set[int]:
+        return {int(lead) for lead in (state.leads or set())} | set(preferences.DEFAULT_LEADS)
+
+    def sweep(self, start: datetime, end: datetime, now: datetime, leads: set[int] | None = None) -> int:
+        """Queue every reminder whose due time (session start − lead) is in [start, end)."""
+        leads = leads if leads is not None else self._leads(self.state.get())
+        due: list[tuple[SessionItem, int]] = []
+        for lead in sorted(leads):
+            offset = timedelta(minutes=lead)
+            for item in self._starting(minute(start) + offset, minute(end - timedelta(seconds=1)) + offset):
+                due_at = item.start - offset
+                if start <= due_at < end and item.status == SCHEDULED and item.start > now:
+                    due.append((item, lead))
+        if not due:
+            return 0
+        jobs = self._jobs(due)
+        sent = self.queue.send(jobs)
+        count("reminders_enqueued", sent)
+        return sent
+
+    @staticmethod
+    def _starting(first: datetime, last: datetime) -> list[SessionItem]:
+        """Sessions whose start minute is in [first, last], one Query per minute and shard."""
+        bind()
+        found: list[SessionItem] = []
+        cursor = first
+        while cursor <= last:
+            label = iso_minute(cursor)[:-1]
+            for shard in range(keys.START_SHARDS):
+                found.extend(
+                    item
+                    for item in SessionItem.by_start.query(keys.start_minute(label, shard))
+                    if isinstance(item, SessionItem)
+                )
+            cursor += timedelta(minutes=1)
+        return found
+
+    def _jobs(self, due: list[tuple[SessionItem, int]]) -> list[Job]:
+        member_keys = {
+            keys.member(item.group_id, member_id) for item, _lead in due for member_id in (item.going or ())
+        }
+        members = {
+            (m.group_id, m.member_id): m
+            for m in MemberItem.batch_get(list(member_keys))
+            if isinstance(m, MemberItem) and m.status == ACTIVE
+        }
+        group_keys = {keys.group(item.group_id) for item, _lead in due}
+        labels = {
+            g.group_id: g.session_label
+            for g in GroupItem.batch_get(list(group_keys))
+            if isinstance(g, GroupItem)
+        }
+        jobs = []
+        for item, lead in due:
+            for member_id in sorted(item.going or ()):
+                member = members.get((item.group_id, member_id))
+                if member is None:
+                    continue
+                prefs = preferences.ReminderPreferences.from_dict(member.reminders)
+                if lead not in prefs.lead_minutes:
+                    continue
+                for channel in prefs.channels:
+                    if _status(member, channel) == "verified":
+                        jobs.append(
+                            Job(
+                                kind=templates.REMINDER,
+                                member_id=member_id,
+                                group_id=item.group_id,
+                                subject=item.session_id,
+                                start=_iso(item.start),
+                                label=labels.get(item.group_id, "your session"),
+                                channel=channel,
+                                lead=lead,
+                            )
+                        )
+        return jobs
+
+
+def _status(member: MemberItem, channel: str) -> str | None:
+    return member.phone_status if channel == "sms" else member.email_status
+
+
+def unsubscribe_token(group_id: str, member_id: str) -> str:
+    return crypto.sign("unsubscribe", f"{group_id}.{member_id}")
+
+
+@dataclass
+class ReminderWorker:
+    queue: ReminderQueue
+    ledger: LedgerRepository = field(default_factory=LedgerRepository)
+    outbound: Callable[[], Sender] = sender
+    clock: Clock = utcnow
+
+    @cached_property
+    def base_url(self) -> str:
+        return get_settings().public_base_url
+
+    def handle(self, job: Job) -> str:
+        """Deliver one job; returns what happened (`sent`, `deferred`, or `skipped:<reason>`)."""
+        now = self.clock()
+        if job.not_before and _parse(job.not_before) > now:
+            return self._defer(job, _parse(job.not_before), now)
+        member = self._member(job)
+        if member is None:
+            return self._skip("no_member")
+        if job.kind == templates.REMINDER:
+            return self._remind(job, member, now)
+        return self._notify(job, member, now)
+
+    def _member(self, job: Job) -> MemberItem | None:
+        bind()
+        key = keys.member(job.group_id, job.member_id)
+        try:
+            found = MemberItem.get(key.pk, key.sk, consistent_read=True)
+        except MemberItem.DoesNotExist:
+            return None
+        return found if found.status == ACTIVE else None
+
+    @staticmethod
+    def _skip(reason: str) -> str:
+        count("reminders_skipped", reason=reason)
+        return f"skipped:{reason}"
+
+    def _session(self, job: Job) -> SessionItem | None:
+        try:
+            series_id, original = recurrence.parse_session_id(job.subject)
+        except ValueError:
+            return None
+        bind()
+        key = keys.occurrence(series_id, f"{original:%Y%m%dT%H%MZ}")
+        try:
+            return SessionItem.get(key.pk, key.sk, consistent_read=True)
+        except SessionItem.DoesNotExist:
+            return None
+
+    def _remind(self, job: Job, member: MemberItem, now: datetime) -> str:
+        session = self._session(job)
+        if session is None or session.status != SCHEDULED:
+            return self._skip("cancelled")
+        if _iso(session.start) != job.start:
+            return self._skip("moved")
+        if session.start <= now:
+            return self._skip("started")
+        if job.member_id not in (session.going or set()):
+            return self._skip("not_going")
+        prefs = preferences.ReminderPreferences.from_dict(member.reminders)
+        if job.lead not in prefs.lead_minutes or job.channel not in prefs.channels:
+            return self._skip("preferences")
+        if _status(member, job.channel or "") != "verified":
+            return self._skip("not_verified")
+        quiet_end = self._quiet_until(prefs, member.timezone, now)
+        if quiet_end is not None:
+            if quiet_end < session.start:
+                return self._defer(replace(job, not_before=_iso(quiet_end)), quiet_end, now)
+            return self._skip("quiet_hours")
+        return self._deliver(job, member, job.channel or "", session.start, now)
+
+    def _notify(self, job: Job, member: MemberItem, now: datetime) -> str:
+        prefs = preferences.ReminderPreferences.from_dict(member.reminders)
+        outcomes = [
+            self._deliver(job, member, channel, _parse(job.start), now)
+            for channel in prefs.channels
+            if _status(member, channel) == "verified"
+        ]
+        if not outcomes:
+            return self._skip("no_channel")
+        return "sent" if "sent" in outcomes else outcomes[0]
+
+    @staticmethod
+    def _quiet_until(prefs: preferences.ReminderPreferences, tz: str, now: datetime) -> datetime | None:
+        """When the member's quiet hours end, if `now` is inside them."""
+        quiet = prefs.quiet_hours
+        if quiet is None:
+            return None
+        local = now.astimezone(zone(tz))
+        if not quiet.contains(local.hour * 60 + local.minute):
+            return None
+        _start, end = quiet.minutes()
+        ends = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+        if ends <= local:
+            ends += timedelta(days=1)
+        return recurrence.local_to_utc(ends.replace(tzinfo=None), tz)
+
+    def _defer(self, job: Job, until: datetime, now: datetime) -> str:
+        delay = max(0, min(MAX_DELAY_SECONDS, int((until - now).total_seconds())))
+        self.queue.send([job], delay_seconds=delay)
+        count("reminders_deferred")
+        return "deferred"
+
+    def _deliver(self, job: Job, member: MemberItem, channel: str, start: datetime, now: datetime) -> str:
+        sealed = member.phone_enc if channel == "sms" else member.email_enc
+        if sealed is None:
+            return self._skip("no_contact")
+        claim_key = keys.ledger(job.member_id, job.subject, channel, job.what)
+        try:
+            claim = self.ledger.claim(claim_key, now, keep_until=start + LEDGER_KEPT)
+        except AlreadySentError:
+            return self._skip("duplicate")
+        link = f"{self.base_url}/g/{job.group_id}"
+        new_start = _parse(job.new_start) if job.new_start else None
+        try:
+            if channel == "sms":
+                text = templates.sms(
+                    job.kind,
+                    label=job.label,
+                    start=start,
+                    tz=member.timezone,
+                    link=link,
+                    lead=job.lead,
+                    new_start=new_start,
+                )
+                self.outbound().sms(crypto.open_sealed("phone", sealed), text)
+            else:
+                unsubscribe = (
+                    f"{self.base_url}/v1/unsubscribe/{unsubscribe_token(job.group_id, job.member_id)}"
+                )
+                mail = templates.email(
+                    job.kind,
+                    label=job.label,
+                    start=start,
+                    tz=member.timezone,
+                    link=link,
+                    unsubscribe=unsubscribe,
+                    lead=job.lead,
+                    new_start=new_start,
+                )
+                self.outbound().email(
+                    crypto.open_sealed("email", sealed),
+                    mail.subject,
+                    mail.text,
+                    mail.html,
+                    headers={
+                        "List-Unsubscribe": f"<{unsubscribe}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    },
+                )
+        except TransientSendError:
+            self.ledger.release(claim)
+            count("reminders_failed", reason="transient")
+            raise
+        except PermanentSendError as exc:
+            self.ledger.mark_sent(claim, now)  # never retried
+            if exc.bad_address:
+                self._mark_unusable(member, channel)
+            count("reminders_failed", reason="permanent")
+            logger().warning(
+                "send failed for good", extra={"channel": channel, "kind": job.kind, "error": str(exc)}
+            )
+            return "skipped:permanent_error"
+        self.ledger.mark_sent(claim, now)
+        count("reminders_sent", channel=channel)
+        return "sent"
+
+    @staticmethod
+    def _mark_unusable(member: MemberItem, channel: str) -> None:
+        attribute = MemberItem.phone_status if channel == "sms" else MemberItem.email_status
+        member.update(actions=[attribute.set("opted_out")])
+
+
+class QueuedNotices:
+    """Tells members going to a session what changed, through the reminder queue."""
+
+    def __init__(self, queue: ReminderQueue, labels: Callable[[str], str]) -> None:
+        self.queue = queue
+        self.labels = labels
+
+    def _send(
+        self,
+        kind: str,
+        session: SessionItem,
+        member_ids: Iterable[str],
+        *,
+        start: datetime | None = None,
+        new_start: datetime | None = None,
+    ) -> None:
+        label = self.labels(session.group_id)
+        jobs = [
+            Job(
+                kind=kind,
+                member_id=member_id,
+                group_id=session.group_id,
+                subject=session.session_id,
+                start=_iso(start or session.start),
+                label=label,
+                new_start=None if new_start is None else _iso(new_start),
+                sequence=int(session.sequence or 0),
+            )
+            for member_id in sorted(member_ids)
+        ]
+        if jobs:
+            count("notices_enqueued", self.queue.send(jobs), kind=kind)
+
+    def cancelled(self, session: SessionItem, member_ids: set[str]) -> None:
+        self._send(templates.CANCELLED, session, member_ids)
+
+    def moved(self, session: SessionItem, member_ids: set[str]) -> None:
+        self._send(
+            templates.MOVED, session, member_ids, start=session.original_start, new_start=session.start
+        )
+
+    def promoted(self, session: SessionItem, member_id: str) -> None:
+        self._send(templates.PROMOTED, session, [member_id])
+
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None:
+        label = self.labels(series.group_id)
+        jobs = [
+            Job(
+                kind=templates.SERIES_ENDED,
+                member_id=member_id,
+                group_id=series.group_id,
+                subject=series.series_id,
+                start=_iso(at),
+                label=label,
+                sequence=int(series.sequence or 0),
+            )
+            for member_id in sorted(member_ids)
+        ]
+        if jobs:
+            count("notices_enqueued", self.queue.send(jobs), kind=templates.SERIES_ENDED)
