@@ -259,6 +259,160 @@ def route_requests() -> list[Line]:
     return lines
 
 
+def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int = 50) -> list[Line]:
+    """DynamoDB requests for one sweep minute as series grow but the same 50 sessions are due,
+    and requests per reminder the worker sends."""
+    from datetime import timedelta
+
+    os.environ.update(BASE_ENV)
+    os.environ.pop("HEARTH_AWS_ENDPOINT_URL", None)
+    from moto import mock_aws
+
+    lines = []
+    with mock_aws():
+        import boto3
+
+        import app as app_module
+        from chalicelib import crypto
+        from chalicelib.domain import preferences
+        from chalicelib.services.container import services
+        from chalicelib.settings import reset_settings
+        from chalicelib.store import keys
+        from chalicelib.store.groups import GroupItem
+        from chalicelib.store.members import MemberItem
+        from chalicelib.store.sessions import SeriesItem, SessionItem, iso_minute
+        from chalicelib.store.tables import HearthItem, bind, create_table
+        from scripts.local_runner import LocalRunner
+
+        reset_settings()
+        services.cache_clear()
+        create_table()
+        LocalRunner(app_module, sqs=boto3.client("sqs"), sns=boto3.client("sns")).provision()
+        counter = DynamoCounter()
+        events = bind()._get_connection().connection.client.meta.events
+        events.register("before-call.dynamodb", counter.before)
+        due_at = datetime(2027, 1, 5, 18, 0, tzinfo=UTC)
+        start = due_at + timedelta(minutes=60)
+        phone = crypto.seal("phone", "+16145550123")
+        prefs = preferences.ReminderPreferences(("sms",), (60,)).to_dict()
+        written = 0
+
+        def add_series(first: int, last: int, *, due: bool) -> None:
+            with HearthItem.batch_write() as batch:
+                for index in range(first, last):
+                    series_id, group_id = f"ser_bench{index:05d}", f"grp_bench{index:05d}"
+                    key = keys.series(series_id)
+                    batch.save(
+                        SeriesItem(
+                            key.pk,
+                            key.sk,
+                            series_id=series_id,
+                            group_id=group_id,
+                            title="t",
+                            start_local="2027-01-05T13:00",
+                            timezone="UTC",
+                            duration_minutes=60,
+                            rrule="FREQ=WEEKLY",
+                        )
+                    )
+                    begins = start if due else start + timedelta(minutes=5 + index % 5000)
+                    session_id = f"{series_id}.{begins:%Y%m%dT%H%MZ}"
+                    occurrence = keys.occurrence(series_id, f"{begins:%Y%m%dT%H%MZ}")
+                    batch.save(
+                        SessionItem(
+                            occurrence.pk,
+                            occurrence.sk,
+                            series_id=series_id,
+                            group_id=group_id,
+                            session_id=session_id,
+                            original_start=begins,
+                            start=begins,
+                            status="scheduled",
+                            going={"mem_bench"},
+                            start_minute=keys.start_minute(
+                                iso_minute(begins)[:-1], keys.start_shard(session_id)
+                            ),
+                            start_sk=session_id,
+                            timezone="UTC",
+                        )
+                    )
+                    if due:
+                        group = keys.group(group_id)
+                        batch.save(
+                            GroupItem(
+                                group.pk,
+                                group.sk,
+                                group_id=group_id,
+                                name="n",
+                                topic="t",
+                                timezone="UTC",
+                                access="invite",
+                                session_label="your session",
+                            )
+                        )
+                        member = keys.member(group_id, "mem_bench")
+                        batch.save(
+                            MemberItem(
+                                member.pk,
+                                member.sk,
+                                group_id=group_id,
+                                member_id="mem_bench",
+                                handle="Bench",
+                                handle_key="bench",
+                                timezone="UTC",
+                                reminders=prefs,
+                                token_hash="t",
+                                feed_hash="f",
+                                feed_enc=b"x",
+                                phone_enc=phone,
+                                phone_status="verified",
+                            )
+                        )
+
+        sqs = boto3.client("sqs")
+        url = sqs.get_queue_url(QueueName="hearth-reminders")["QueueUrl"]
+        add_series(0, due_sessions, due=True)
+        written = due_sessions
+        sweep = services().reminder_sweep
+        for size in sizes:
+            add_series(written, size, due=False)
+            written = size
+            counter.calls.clear()
+            enqueued = sweep.sweep(due_at, due_at + timedelta(minutes=1), due_at)
+            if size != sizes[-1]:  # keep only the last sweep's messages for the worker
+                while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                    for message in batch:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            lines.append(
+                Line(f"sweep: DynamoDB requests, {size:,} series, {enqueued} due", len(counter.calls), "req")
+            )
+        spread = max(line.value for line in lines) / max(1, min(line.value for line in lines))
+        lines.append(Line("sweep cost spread 100 -> 10,000 series", round(spread, 2), "x", budget=1.1))
+
+        worker = services().reminder_worker
+        worker.clock = lambda: due_at
+        from chalicelib.services.reminders import Job
+
+        counter.calls.clear()
+        sent = 0
+        while True:
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                sent += worker.handle(Job.from_json(message["Body"])) == "sent"
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        lines.append(
+            Line(
+                "DynamoDB requests per reminder sent",
+                round(len(counter.calls) / max(1, sent), 2),
+                "req",
+                budget=4,
+            )
+        )
+    return lines
+
+
 def expansion_speed(series_count: int) -> list[Line]:
     """Time to expand many weekly series over a year, as listing and feeds do."""
     from chalicelib.domain import recurrence
@@ -289,7 +443,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="one run of each measurement, no budgets")
     args = parser.parse_args()
     started = time.perf_counter()
-    lines = cold_start(runs=1 if args.smoke else 7) + route_requests() + expansion_speed(1000)
+    lines = cold_start(runs=1 if args.smoke else 7) + route_requests() + sweep_cost() + expansion_speed(1000)
     _print(lines)
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

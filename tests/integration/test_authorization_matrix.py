@@ -140,7 +140,7 @@ def test_route_answers_each_caller_as_expected(api, world, callers, route):
         "series_id": world["series_here"]["series_id"],
         "session_id": world["session_here"],
         "feed_token": world["feed_token"],
-        "token": "grp_x.mem_y.0000",  # not signed by Hearth: refused; tests/integration/test_reminders.py has real ones
+        "token": "grp_x.mem_y.0000",  # not signed by Hearth, so refused (test_reminders.py uses real ones)
     }
     got = {}
     for caller in sorted(CALLERS, key=lambda name: expected[name] < 400):
