@@ -4,7 +4,7 @@ from chalice import Chalice
 
 from chalicelib import observability
 from chalicelib.api import admin, feeds, groups, membership, service, sessions
-from chalicelib.events import jobs, reminders
+from chalicelib.events import jobs, reminders, sms
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
@@ -19,6 +19,7 @@ app.register_blueprint(sessions.routes.blueprint)
 app.register_blueprint(feeds.routes.blueprint)
 app.register_blueprint(jobs.jobs)
 app.register_blueprint(reminders.reminders)
+app.register_blueprint(sms.sms)
 
 if dev_routes_requested():  # local stack and tests only; never in a deployed package
     from chalicelib.api import dev

@@ -35,6 +35,8 @@ class Settings:
     reminder_queue_url: str | None
     inbound_sms_topic_arn: str | None
     sms_origination_identity: str | None
+    sms_countries: frozenset[str]
+    sms_daily_cap_per_country: int
     email_from: str
 
     @property
@@ -65,6 +67,10 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _codes(raw: str) -> frozenset[str]:
+    return frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
+
+
 @cache
 def get_settings() -> Settings:
     stage = _env("HEARTH_STAGE", "local") or "local"
@@ -89,6 +95,8 @@ def get_settings() -> Settings:
         reminder_queue_url=_env("HEARTH_REMINDER_QUEUE_URL"),
         inbound_sms_topic_arn=_env("HEARTH_INBOUND_SMS_TOPIC_ARN"),
         sms_origination_identity=_env("HEARTH_SMS_ORIGINATION_IDENTITY"),
+        sms_countries=_codes(_env("HEARTH_SMS_COUNTRIES", "US,CA") or ""),
+        sms_daily_cap_per_country=_int("HEARTH_SMS_DAILY_CAP_PER_COUNTRY", 5000),
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",
     )
 
@@ -111,3 +119,8 @@ def dev_routes_requested() -> bool:
 def reminder_queue_name() -> str:
     """The reminder queue's name, read at import: Chalice binds the SQS trigger then."""
     return _env("HEARTH_REMINDER_QUEUE", "hearth-reminders") or "hearth-reminders"
+
+
+def inbound_sms_topic_name() -> str:
+    """The inbound SMS topic's name, read at import: Chalice binds the SNS trigger then."""
+    return _env("HEARTH_INBOUND_SMS_TOPIC", "hearth-inbound-sms") or "hearth-inbound-sms"

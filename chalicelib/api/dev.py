@@ -6,6 +6,8 @@ each refuses with 404 outside the local stages as a second guard.
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import Field
 
 from chalicelib.api.routing import ANYONE, Routes
@@ -14,7 +16,7 @@ from chalicelib.domain.contact import ContactError, normalise_email, normalise_p
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.notify.senders import outbox
-from chalicelib.services.inbound_sms import InboundSms
+from chalicelib.services.container import services
 from chalicelib.settings import get_settings
 
 routes = Routes(__name__, "dev")
@@ -93,4 +95,5 @@ def inbound_sms(caller: Caller, body: InboundSmsRequest) -> SmsReplies:
         from_number = normalise_phone(body.from_)
     except ContactError as exc:
         raise ValidationError({"from": str(exc)}) from exc
-    return SmsReplies(replies=InboundSms().handle(from_number, body.body))
+    message_id = f"dev-{uuid.uuid4()}"
+    return SmsReplies(replies=services().inbound_sms.handle(from_number, body.body, message_id=message_id))

@@ -155,10 +155,10 @@ def erase_me(caller: Caller) -> None:
     status=202,
     errors=(429,),
 )
-def put_contact(caller: Caller, body: PutContact) -> Me:
+def put_contact(caller: Caller, body: PutContact, client_ip: str | None) -> Me:
     names = {"phone": "sms", "email": "email"}
     changes = {names[name]: getattr(body, name) for name in body.model_fields_set}
-    return Me.model_validate(services().contact.set(caller, changes))
+    return Me.model_validate(services().contact.set(caller, changes, client_ip=client_ip))
 
 
 @routes.operation(
@@ -199,3 +199,20 @@ class Unsubscribed(ResponseModel):
 def unsubscribe(caller: Caller, token: str) -> Unsubscribed:
     services().membership.unsubscribe_link(token, "email")
     return Unsubscribed(unsubscribed=True)
+
+
+class SignIn(RequestModel):
+    login: str = Field(min_length=16, max_length=64, description="The secret after #login= in the SMS link")
+
+
+@routes.operation(
+    "POST",
+    "/v1/login",
+    allowed=ANYONE,
+    summary="Exchange a one-time SMS sign-in link for the member's token",
+    body=SignIn,
+    response=Joined,
+    errors=(410,),
+)
+def sign_in(caller: Caller, body: SignIn) -> Joined:
+    return Joined.model_validate(services().inbound_sms.sign_in(body.login))

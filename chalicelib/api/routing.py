@@ -9,6 +9,7 @@ instance (or None for 204).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -167,8 +168,10 @@ class Routes:
         OPERATIONS.append(op)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            wants_ip = "client_ip" in inspect.signature(view).parameters
+
             def handler(**path_params: str) -> Response:
-                return self._handle(op, view, path_params)
+                return self._handle(op, view, path_params, wants_ip)
 
             handler.__name__ = view.__name__
             handler.__doc__ = view.__doc__
@@ -177,7 +180,9 @@ class Routes:
 
         return decorator
 
-    def _handle(self, op: Operation, view: Callable[..., Any], path_params: dict[str, str]) -> Response:
+    def _handle(
+        self, op: Operation, view: Callable[..., Any], path_params: dict[str, str], wants_ip: bool = False
+    ) -> Response:
         request = self.blueprint.current_request
         try:
             caller = _authenticator().caller(parse_bearer(request.headers.get("authorization")))
@@ -187,6 +192,8 @@ class Routes:
                 kwargs["body"] = parse_json_body(request.raw_body, op.body)
             if op.query is not None:
                 kwargs["query"] = validate(op.query, dict(request.query_params or {}))
+            if wants_ip:
+                kwargs["client_ip"] = (request.context.get("identity") or {}).get("sourceIp")
             result = view(caller=caller, **kwargs)
         except HearthError as exc:
             if exc.status >= 500:

@@ -6,6 +6,8 @@ would triple its cost) and within a known number of segments.
 
 from __future__ import annotations
 
+import re
+
 PROGRAM = "Hearth"
 
 _GSM7_BASIC = (
@@ -16,11 +18,59 @@ _GSM7_EXTENDED = "^{}\\[~]|€\f"
 SINGLE_SEGMENT = 160
 MULTI_SEGMENT = 153
 
-HELP_REPLY = (
-    f"{PROGRAM}: peer support group reminders. Msgs vary, about 1-4 per session. "
-    "Msg & data rates may apply. Reply STOP to opt out. In crisis call or text 988."
+OPT_OUT_WORDS = frozenset(
+    {
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+        "OPT-OUT",
+        "ARRET",
+        "REMOVE",
+        "TD",
+    }
 )
+OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+JOIN = "JOIN"
+
 UNKNOWN_REPLY = f"{PROGRAM}: reply HELP for help or STOP to opt out."
+OPTED_OUT_REPLY = (
+    f"{PROGRAM}: you are unsubscribed and will get no more messages. Reply START to resubscribe."
+)
+OPTED_IN_REPLY = f"{PROGRAM}: you are subscribed again. Reply HELP for help, STOP to opt out."
+BAD_CODE_REPLY = f"{PROGRAM}: that code did not work. Check it with your facilitator."
+CLOSED_REPLY = (
+    f"{PROGRAM}: that group has no room or the code has expired. Ask your facilitator for a new one."
+)
+REMOVED_REPLY = f"{PROGRAM}: this number cannot join that group."
+
+
+def help_reply(support: str) -> str:
+    return (
+        f"{PROGRAM}: peer support group reminders. Help: {support} Msgs vary, about 1-4 per session. "
+        "Msg & data rates may apply. Reply STOP to opt out. In crisis call or text 988."
+    )
+
+
+def joined_reply(handle: str, link: str) -> str:
+    safe = "".join(char for char in handle if is_gsm7(char))[:24]
+    return f"{PROGRAM}: welcome, {safe}. Tap to open your group: {link} Reply STOP to opt out."
+
+
+def parse_keyword(body: str) -> tuple[str, str]:
+    """(keyword, rest) of an inbound text: case-insensitive, trimmed, punctuation-tolerant."""
+    words = re.sub(r"[^\w\s-]", " ", body).split()
+    if not words:
+        return "", ""
+    first = words[0].upper().strip("-")
+    if first == "OPT" and len(words) > 1 and words[1].upper() == "OUT":
+        return "OPT-OUT", " ".join(words[2:])
+    return first, " ".join(words[1:])
 
 
 def is_gsm7(text: str) -> bool:

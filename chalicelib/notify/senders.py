@@ -110,7 +110,10 @@ class AwsSender:
                 "StringValue": settings.sms_origination_identity,
             }
         with _classified():
-            aws.client("sns").publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
+            sns = aws.client("sns")
+            if sns.check_if_phone_number_is_opted_out(phoneNumber=to).get("isOptedOut"):
+                raise PermanentSendError("OptedOut", bad_address=True)  # SNS's own opt-out list
+            sns.publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
 
     def email(
         self,

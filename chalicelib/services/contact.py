@@ -21,6 +21,7 @@ from chalicelib.errors import ConflictError, GoneError, ValidationError
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.membership import MembershipService, MeView
+from chalicelib.services.sms_policy import SmsPolicy
 from chalicelib.store import keys
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.members import MemberItem, MemberRepository, contact_attributes
@@ -32,6 +33,7 @@ VERIFIED = "verified"
 OPTED_OUT = "opted_out"
 CHANGES_PER_HOUR = 10
 CODES_PER_DESTINATION_PER_HOUR = 3
+CHANGES_PER_IP_PER_HOUR = 30
 
 _KIND = {"sms": "phone", "email": "email"}
 
@@ -62,20 +64,32 @@ class ContactService:
         members: MemberRepository | None = None,
         counters: CounterRepository | None = None,
         outbound: Callable[[], Sender] = sender,
+        policy: SmsPolicy | None = None,
     ) -> None:
         self.membership = membership or MembershipService()
         self.members = members or MemberRepository()
         self.counters = counters or CounterRepository()
         self.outbound = outbound
+        self.policy = policy or SmsPolicy(counters=self.counters)
 
-    def set(self, caller: Caller, changes: dict[str, str | None], now: datetime | None = None) -> MeView:
+    def set(
+        self,
+        caller: Caller,
+        changes: dict[str, str | None],
+        now: datetime | None = None,
+        client_ip: str | None = None,
+    ) -> MeView:
         """Apply contact changes: a value starts verification, None removes the channel."""
         now = now or datetime.now(UTC)
         member = self.membership.member(caller)
         normalised = {channel: self._normalise(channel, raw) for channel, raw in changes.items()}
-        # keyed by a blind index so the counter says nothing about the member once they erase
+        # counters are keyed by blind indexes: they say nothing about anyone once they expire
         subject = crypto.blind_index("member", member.member_id)
         self.counters.hit("contact-change", subject, CHANGES_PER_HOUR, 3600, now)
+        if client_ip:
+            self.counters.hit(
+                "contact-ip", crypto.blind_index("ip", client_ip), CHANGES_PER_IP_PER_HOUR, 3600, now
+            )
         actions = []
         codes: list[tuple[str, str, str]] = []
         for channel, value in normalised.items():
@@ -90,12 +104,16 @@ class ContactService:
             current_status = member.phone_status if channel == "sms" else member.email_status
             if blind == current_hash and current_status == VERIFIED:
                 continue
-            self.counters.hit("code-destination", blind, CODES_PER_DESTINATION_PER_HOUR, 3600, now)
+            opted_out = channel == "sms" and self.policy.opted_out(value)
+            if not opted_out:
+                self.counters.hit("code-destination", blind, CODES_PER_DESTINATION_PER_HOUR, 3600, now)
+                if channel == "sms":
+                    self.policy.spend(value, now)
             code = f"{secrets.randbelow(10**6):06d}"
             actions += [
                 attributes["enc"].set(crypto.seal(_KIND[channel], value)),
                 attributes["hash"].set(blind),
-                attributes["status"].set(PENDING),
+                attributes["status"].set(OPTED_OUT if opted_out else PENDING),
                 attributes["code_hash"].set(code_hash(member.member_id, channel, code)),
                 attributes["code_expires"].set(now + CODE_LIFETIME),
                 attributes["code_tries"].set(CODE_TRIES),
@@ -105,21 +123,25 @@ class ContactService:
                     MemberItem.gsi2pk.set(keys.phone_index(blind)),
                     MemberItem.gsi2sk.set(keys.membership_ref(member.group_id, member.member_id)),
                 ]
-            codes.append((channel, value, code))
+            if not opted_out:  # a number that texted STOP gets nothing, not even a code
+                codes.append((channel, value, code))
         if actions:
             self.members.update(member, actions)
         for channel, value, code in codes:
             self._send_code(channel, value, code)
         return self.membership.view(member)
 
-    @staticmethod
-    def _normalise(channel: str, raw: str | None) -> str | None:
+    def _normalise(self, channel: str, raw: str | None) -> str | None:
         if raw is None:
             return None
+        field = "phone" if channel == "sms" else "email"
         try:
-            return normalise_phone(raw) if channel == "sms" else normalise_email(raw)
+            value = normalise_phone(raw) if channel == "sms" else normalise_email(raw)
         except ContactError as exc:
-            raise ValidationError({"phone" if channel == "sms" else "email": str(exc)}) from exc
+            raise ValidationError({field: str(exc)}) from exc
+        if channel == "sms" and not self.policy.country_allowed(value):
+            raise ValidationError({field: "Hearth cannot send texts to numbers in this country."})
+        return value
 
     def _send_code(self, channel: str, value: str, code: str) -> None:
         outbound = self.outbound()

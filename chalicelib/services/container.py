@@ -9,6 +9,7 @@ from chalicelib.services.contact import ContactService
 from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
+from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
 from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
 from chalicelib.services.sessions import SessionService
@@ -24,6 +25,7 @@ class Services:
     feeds: FeedService
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
+    inbound_sms: InboundSms
 
 
 @cache
@@ -52,4 +54,5 @@ def services() -> Services:
         feeds=FeedService(groups, sessions),
         reminder_sweep=sweep,
         reminder_worker=worker,
+        inbound_sms=InboundSms(membership=membership),
     )

@@ -1,20 +1,182 @@
-"""Inbound SMS: one entry point for the SNS handler and the local `/v1/dev/sms` route."""
+"""Inbound SMS: one entry point for the SNS handler and the local `/v1/dev/sms` route.
+
+Keywords (case-insensitive, trimmed, punctuation-tolerant): `JOIN <code>` joins
+the group with a generated handle, marks the number verified (it texted us) and
+replies with a one-time sign-in link; HELP/INFO; the opt-out words opt the
+number out everywhere with one confirmation; START/UNSTOP/YES opt back in;
+anything else gets a short help reply at most once a day. A message delivered
+twice is handled once.
+"""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from chalicelib import crypto
 from chalicelib.domain import sms_text
+from chalicelib.domain.identity import ANONYMOUS, hash_token
+from chalicelib.domain.invites import normalise_code
+from chalicelib.domain.templates import check_sms
+from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, RateLimitedError
 from chalicelib.notify.senders import Sender, sender
+from chalicelib.observability import count
+from chalicelib.services.membership import MembershipService, NewMembership
+from chalicelib.services.sms_policy import SmsPolicy, phone_hash
+from chalicelib.settings import get_settings
+from chalicelib.store import keys
+from chalicelib.store.counters import CounterRepository
+from chalicelib.store.members import ACTIVE, MemberItem, MemberRepository
+from chalicelib.store.sms import DuplicateMessageError, SmsRepository
+
+LOGIN_BYTES = 24
+BAD_CODES_PER_HOUR = 3
 
 
 class InboundSms:
-    def __init__(self, outbound: Sender | None = None) -> None:
+    def __init__(
+        self,
+        membership: MembershipService | None = None,
+        members: MemberRepository | None = None,
+        sms: SmsRepository | None = None,
+        counters: CounterRepository | None = None,
+        policy: SmsPolicy | None = None,
+        outbound: Callable[[], Sender] = sender,
+    ) -> None:
+        self.membership = membership or MembershipService()
+        self.members = members or MemberRepository()
+        self.sms = sms or SmsRepository()
+        self.counters = counters or CounterRepository()
+        self.policy = policy or SmsPolicy(self.sms, self.counters)
         self.outbound = outbound
 
-    def handle(self, from_number: str, body: str) -> list[str]:
-        """Act on one inbound text and send (and return) the replies."""
-        keyword = body.strip().split(maxsplit=1)[0].strip(".!?,;:").upper() if body.strip() else ""
-        replies = [sms_text.HELP_REPLY if keyword in ("HELP", "INFO") else sms_text.UNKNOWN_REPLY]
-        outbound = self.outbound or sender()
+    def handle(
+        self, from_number: str, body: str, *, message_id: str, at: datetime | None = None
+    ) -> list[str]:
+        """Act on one inbound text (E.164 sender) and send the replies; returns what was sent."""
+        at = at or datetime.now(UTC)
+        try:
+            self.sms.first_delivery(message_id, at)
+        except DuplicateMessageError:
+            count("inbound_sms_duplicates")
+            return []
+        keyword, rest = sms_text.parse_keyword(body)
+        count("inbound_sms", keyword=keyword if keyword in _KNOWN else "other")
+        if keyword in sms_text.OPT_OUT_WORDS:
+            replies = self._opt_out(from_number, at)
+        elif keyword in sms_text.OPT_IN_WORDS:
+            replies = self._opt_in(from_number, at)
+        elif keyword in sms_text.HELP_WORDS:
+            replies = [sms_text.help_reply(_support())]
+        elif keyword == sms_text.JOIN:
+            replies = self._join(from_number, rest, at)
+        else:
+            replies = self._unknown(from_number, at)
+        sent = []
         for reply in replies:
-            outbound.sms(from_number, reply)
-        return replies
+            if keyword in sms_text.OPT_OUT_WORDS or self.policy.may_send(from_number, at):
+                self.outbound().sms(from_number, check_sms(reply))
+                sent.append(reply)
+        return sent
+
+    def sign_in(self, login: str, now: datetime | None = None) -> NewMembership:
+        """Exchange a one-time SMS sign-in link (used once, within a day) for the member's token."""
+        item = self.sms.use_login(hash_token(login), now or datetime.now(UTC))
+        member = self.members.get(item.group_id, item.member_id)
+        if member is None or member.status != ACTIVE:
+            raise GoneError("This sign-in link has expired or was used.")
+        token = crypto.open_sealed("token", item.token_enc)
+        return NewMembership(member.member_id, member.group_id, member.handle, token, member.timezone)
+
+    # --- opting out and in ----------------------------------------------------------------
+
+    def _opt_out(self, number: str, at: datetime) -> list[str]:
+        hashed = phone_hash(number)
+        if not self.sms.set_opt_out(hashed, True, at):
+            return []  # a later START already decided
+        for member in self.members.by_phone(hashed):
+            if member.phone_status in ("verified", "pending"):
+                self.members.update(member, [MemberItem.phone_status.set("opted_out")])
+        count("sms_opt_outs")
+        return [sms_text.OPTED_OUT_REPLY]
+
+    def _opt_in(self, number: str, at: datetime) -> list[str]:
+        hashed = phone_hash(number)
+        if not self.sms.set_opt_out(hashed, False, at):
+            return []
+        for member in self.members.by_phone(hashed):
+            if member.phone_status == "opted_out":
+                # they texted from this number, which proves they hold it
+                self.members.update(member, [MemberItem.phone_status.set("verified")])
+        count("sms_opt_ins")
+        return [sms_text.OPTED_IN_REPLY]
+
+    # --- joining ---------------------------------------------------------------------------
+
+    def _join(self, number: str, rest: str, at: datetime) -> list[str]:
+        hashed = phone_hash(number)
+        if self.sms.opted_out(hashed):
+            return []  # opted out numbers get nothing until START
+        code = normalise_code(rest)
+        if code is None:
+            return self._bad_code(hashed, at)
+        invite = self.membership.invites.get(code)
+        if invite is not None:
+            mine = [
+                m
+                for m in self.members.by_phone(hashed)
+                if m.group_id == invite.group_id and m.status == ACTIVE
+            ]
+            if mine:
+                return [self._welcome(mine[0], self.membership.reissue_token(mine[0]), at)]
+        try:
+            joined = self.membership.join(ANONYMOUS, code, None, None, phone_hash=hashed, now=at)
+        except NotFoundError:
+            return self._bad_code(hashed, at)
+        except (GoneError, ConflictError):
+            return [sms_text.CLOSED_REPLY]
+        except ForbiddenError:
+            return [sms_text.REMOVED_REPLY]
+        member = self.members.require(joined.group_id, joined.member_id)
+        self.members.update(
+            member,
+            [
+                MemberItem.phone_enc.set(crypto.seal("phone", number)),
+                MemberItem.phone_hash.set(hashed),
+                MemberItem.phone_status.set("verified"),
+                MemberItem.gsi2pk.set(keys.phone_index(hashed)),
+                MemberItem.gsi2sk.set(keys.membership_ref(joined.group_id, joined.member_id)),
+            ],
+        )
+        count("sms_joins")
+        return [self._welcome(member, joined.token, at)]
+
+    def _welcome(self, member: MemberItem, token: str, at: datetime) -> str:
+        login = secrets.token_urlsafe(LOGIN_BYTES)
+        self.sms.create_login(
+            hash_token(login), member.group_id, member.member_id, crypto.seal("token", token), at
+        )
+        link = f"{get_settings().public_base_url}/g/{member.group_id}#login={login}"
+        return sms_text.joined_reply(member.handle, link)
+
+    def _bad_code(self, hashed: str, at: datetime) -> list[str]:
+        try:
+            self.counters.hit("sms-bad-code", hashed, BAD_CODES_PER_HOUR, 3600, at)
+        except RateLimitedError:
+            return []  # guessing codes by SMS earns silence
+        return [sms_text.BAD_CODE_REPLY]
+
+    def _unknown(self, number: str, at: datetime) -> list[str]:
+        try:
+            self.counters.hit("sms-unknown", phone_hash(number), 1, 86400, at)
+        except RateLimitedError:
+            return []
+        return [sms_text.UNKNOWN_REPLY]
+
+
+_KNOWN = sms_text.OPT_OUT_WORDS | sms_text.OPT_IN_WORDS | sms_text.HELP_WORDS | {sms_text.JOIN}
+
+
+def _support() -> str:
+    return get_settings().public_base_url.removeprefix("https://").removeprefix("http://")

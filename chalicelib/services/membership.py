@@ -21,7 +21,13 @@ from chalicelib.domain.contact import mask_email, mask_phone
 from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.timezones import TimezoneError, zone
-from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError
+from chalicelib.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
 from chalicelib.ids import new_id
 from chalicelib.observability import count
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
@@ -274,6 +280,16 @@ class MembershipService:
         return calendar_url(feed_token)
 
     # --- leaving -------------------------------------------------------------------------
+
+    def reissue_token(self, member: MemberItem) -> str:
+        """A new bearer token for a membership; the old one stops working."""
+        token = new_token(Role.MEMBER)
+        caller = Caller(Role.MEMBER, subject_id=member.member_id, group_id=member.group_id)
+        self.credentials.create(hash_token(token), caller)
+        old = member.token_hash
+        self.members.update(member, [MemberItem.token_hash.set(hash_token(token))])
+        self.credentials.revoke(old)
+        return token
 
     def unsubscribe_link(self, token: str, channel: str) -> None:
         """Act on a signed unsubscribe link; 404 for a link Hearth did not make."""

@@ -129,3 +129,21 @@ REMINDER_STATE = Key("REMINDERS", "STATE")  # the sweep watermark and the lead t
 def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
     """One message to one member about one session (or series), per channel and reason."""
     return Key(f"LEDGER#{member_id}", f"{subject}#{channel}#{what}")
+
+
+# --- two-way SMS -----------------------------------------------------------------------
+
+
+def inbound_sms(message_id: str) -> Key:
+    """An inbound SMS already handled (deliveries repeat)."""
+    return Key(f"INBOUND#{message_id}", "INBOUND")
+
+
+def opt_out(phone_hash: str) -> Key:
+    """A number's global opt-out state, by keyed hash; kept after its members erase their data."""
+    return Key(f"OPTOUT#{phone_hash}", "OPTOUT")
+
+
+def login(token_hash: str) -> Key:
+    """A one-time sign-in link sent by SMS, by the SHA-256 of its secret."""
+    return Key(f"LOGIN#{token_hash}", "LOGIN")

@@ -42,6 +42,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         _row(403, anonymous=401, admin=200),
     ),
     ("POST", "/v1/unsubscribe/{token}"): ({}, _row(404)),
+    ("POST", "/v1/login"): ({"body": {"login": "never-issued-sign-in-link"}}, _row(410)),
     ("POST", "/v1/groups"): (
         {"body": {"name": "New Group", "topic": "sleep", "timezone": "UTC"}},
         _row(403, anonymous=401, facilitator_here=201, facilitator_elsewhere=201),

@@ -33,6 +33,9 @@ def test_sms_is_transactional_from_the_configured_number(sns, monkeypatch):
     reset_process_state()
     aws.override("sns", sns.client)
     sns.add_response(
+        "check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": "+16145550123"}
+    )
+    sns.add_response(
         "publish",
         {"MessageId": "m1"},
         {
@@ -97,6 +100,7 @@ def test_email_carries_text_html_and_list_unsubscribe_headers(ses):
     ],
 )
 def test_sns_failures_are_classified(sns, code, error, bad_address):
+    sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
     sns.add_client_error("publish", service_error_code=code, http_status_code=400)
 
     with pytest.raises(error) as raised:
@@ -111,3 +115,15 @@ def test_ses_throttling_is_transient(ses):
 
     with pytest.raises(TransientSendError):
         AwsSender().email("q@example.org", "s", "t")
+
+
+def test_numbers_on_the_sns_opt_out_list_are_not_texted(sns):
+    sns.add_response(
+        "check_if_phone_number_is_opted_out", {"isOptedOut": True}, {"phoneNumber": "+16145550123"}
+    )
+
+    with pytest.raises(PermanentSendError) as raised:
+        AwsSender().sms("+16145550123", "Hello")
+
+    assert raised.value.bad_address is True
+    sns.assert_no_pending_responses()  # no publish was attempted
