@@ -3,8 +3,8 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import admin, feeds, groups, membership, service, sessions
-from chalicelib.events import jobs, reminders, sms
+from chalicelib.api import admin, feeds, groups, membership, room, service, sessions, web
+from chalicelib.events import jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
@@ -20,6 +20,15 @@ app.register_blueprint(feeds.routes.blueprint)
 app.register_blueprint(jobs.jobs)
 app.register_blueprint(reminders.reminders)
 app.register_blueprint(sms.sms)
+app.register_blueprint(room.routes.blueprint)
+app.register_blueprint(web.routes.blueprint)  # the web pages and their assets
+
+# The room's live updates. Chalice's WebSocket handlers cannot live on blueprints, and for
+# `chalice package` each module-level name here must be its handler function's name.
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+room_connect = app.on_ws_connect(name="room_connect")(websocket.room_connect)
+room_message = app.on_ws_message(name="room_message")(websocket.room_message)
+room_disconnect = app.on_ws_disconnect(name="room_disconnect")(websocket.room_disconnect)
 
 if dev_routes_requested():  # local stack and tests only; never in a deployed package
     from chalicelib.api import dev

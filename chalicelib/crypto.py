@@ -12,9 +12,6 @@ import hmac
 import os
 from functools import cache
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from chalicelib import keyring
 from chalicelib.errors import ConfigurationError
 
@@ -30,6 +27,8 @@ def _keys(master: bytes) -> tuple[bytes, bytes]:
 
 
 def seal(kind: str, plaintext: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # on first use: a 13 MB native module
+
     encrypt_key, _ = _keys(keyring.contact_key())
     nonce = os.urandom(_NONCE_BYTES)
     sealed = AESGCM(encrypt_key).encrypt(nonce, plaintext.encode("utf-8"), kind.encode("ascii"))
@@ -37,6 +36,9 @@ def seal(kind: str, plaintext: str) -> bytes:
 
 
 def open_sealed(kind: str, sealed: bytes) -> str:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     encrypt_key, _ = _keys(keyring.contact_key())
     if sealed[:1] != _VERSION:
         raise ConfigurationError("Unknown contact encryption version.")

@@ -77,6 +77,13 @@ def metrics() -> Metrics:
 def tracer() -> Any:
     if not get_settings().tracing_enabled:
         return None
+    try:
+        import aws_xray_sdk  # noqa: F401  (Powertools' Tracer needs it; it is an optional extra)
+    except ImportError:
+        # A package without the SDK still gets Lambda's own traces (Tracing: Active); it must not
+        # fail every request over subsegments.
+        logger().warning("tracing is on but aws-xray-sdk is not installed: no subsegments")
+        return None
     from aws_lambda_powertools import Tracer  # pulls in the X-Ray SDK
 
     return Tracer(service=SERVICE)

@@ -29,6 +29,7 @@ class Settings:
     public_base_url: str
     outbox_path: str
     max_body_bytes: int
+    message_retention_days: int  # room messages expire (TTL) and are hidden on read after this
     log_level: str
     tracing_enabled: bool
     metrics_namespace: str
@@ -89,6 +90,7 @@ def get_settings() -> Settings:
         public_base_url=(_env("HEARTH_PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         outbox_path=_env("HEARTH_OUTBOX_PATH", ".hearth/outbox.jsonl") or ".hearth/outbox.jsonl",
         max_body_bytes=_int("HEARTH_MAX_BODY_BYTES", 16 * 1024),
+        message_retention_days=_int("HEARTH_MESSAGE_RETENTION_DAYS", 30),
         log_level=(_env("HEARTH_LOG_LEVEL", "INFO") or "INFO").upper(),
         tracing_enabled=_bool("HEARTH_TRACING", stage in ("dev", "prod")),
         metrics_namespace=_env("HEARTH_METRICS_NAMESPACE", f"Hearth/{stage}") or f"Hearth/{stage}",

@@ -1,4 +1,4 @@
-"""`make bench`: cold start against a reference app, and DynamoDB requests per route.
+"""`make bench`: package size, cold start against a reference app, DynamoDB requests per route.
 
 Prints one table and writes `out/bench.json`. `--smoke` runs each measurement
 once (for CI), without comparing figures to budgets.
@@ -10,9 +10,11 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -50,15 +52,49 @@ class Line:
 
 # --- cold start --------------------------------------------------------------------------
 
-HEARTH_COLD = """
-import time; started = time.perf_counter()
-import app
-from chalicelib.store.credentials import CredentialRepository
-CredentialRepository().get("0" * 64)
-print(time.perf_counter() - started)
+# One cold start as Lambda does it: a fresh interpreter imports the handler module, then gets one
+# API Gateway (REST proxy) event. Both apps answer it with one DynamoDB request to the emulator.
+# The child prints its time to first response and its peak RSS (KiB).
+_INVOKE = """
+class Context:
+    function_name = "bench"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    aws_request_id = "bench-request"
+    def get_remaining_time_in_millis(self):
+        return 30000
+def peak_rss_kib():  # this process's own high-water mark (ru_maxrss would include the parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def event(path):
+    return {
+        "resource": path, "path": path, "httpMethod": "GET", "body": None, "isBase64Encoded": False,
+        "headers": {"Accept": "application/json", "Host": "bench"}, "multiValueHeaders": None,
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"resourcePath": path, "httpMethod": "GET", "requestId": "bench-request",
+                           "path": "/api" + path, "stage": "api", "apiId": "bench"},
+    }
 """
 
-REFERENCE_COLD = """
+HEARTH_COLD = (
+    """
+import time; started = time.perf_counter()
+import app
+"""
+    + _INVOKE
+    + """
+response = app.app(event("/v1/groups"), Context())  # listed groups: one Query
+assert response["statusCode"] == 200, response
+print(time.perf_counter() - started, peak_rss_kib())
+"""
+)
+
+REFERENCE_COLD = (
+    """
 import time; started = time.perf_counter()
 from chalice import Chalice
 import pydantic
@@ -74,22 +110,45 @@ class Item(Model):
         host = os.environ["HEARTH_AWS_ENDPOINT_URL"]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-try:
-    Item.get("x", "y")
-except Item.DoesNotExist:
-    pass
-print(time.perf_counter() - started)
+@app.route("/v1/groups")
+def groups():
+    return {"groups": [item.sk for item in Item.query("x")]}
 """
+    + _INVOKE
+    + """
+response = app(event("/v1/groups"), Context())
+assert response["statusCode"] == 200, response
+print(time.perf_counter() - started, peak_rss_kib())
+"""
+)
 
 
-def _cold(code: str, env: dict[str, str], runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+def _cold(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to the first response and peak RSS (MB) of one fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    seconds, rss_kib = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), int(rss_kib) / 1024
+
+
+def _bytecode_caches(env: dict[str, str], scratch: Path) -> tuple[Path, Path]:
+    """Two PYTHONPYCACHEPREFIX trees: one with bytecode for everything both apps import (as a
+    package with compiled bytecode), one with bytecode for the standard library only (as a plain
+    Lambda zip: the runtime's own library is compiled, the zip's code is not, and cannot be cached)."""
+    compiled = scratch / "compiled"
+    for code in (HEARTH_COLD, REFERENCE_COLD):
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**env, "PYTHONPYCACHEPREFIX": str(compiled)},
+            capture_output=True,
+            check=True,
         )
-        timings.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(timings)
+    stdlib_only = scratch / "stdlib-only"
+    shutil.copytree(compiled, stdlib_only)
+    shutil.rmtree(stdlib_only / ROOT.relative_to(ROOT.anchor), ignore_errors=True)  # app, venv
+    return compiled, stdlib_only
 
 
 def cold_start(runs: int) -> list[Line]:
@@ -112,14 +171,57 @@ def cold_start(runs: int) -> list[Line]:
 
         reset_settings()
         create_table()
-        hearth = _cold(HEARTH_COLD, env, runs)
-        reference = _cold(REFERENCE_COLD, env, runs)
+        samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        with tempfile.TemporaryDirectory(prefix="hearth-bench-pyc-") as scratch:
+            compiled, stdlib_only = _bytecode_caches(env, Path(scratch))
+            for _ in range(runs):  # interleaved, so a busy moment weighs on every variant alike
+                for variant, prefix in (("bytecode", compiled), ("source", stdlib_only)):
+                    run_env = {**env, "PYTHONPYCACHEPREFIX": str(prefix), "PYTHONDONTWRITEBYTECODE": "1"}
+                    for app_name, code in (("hearth", HEARTH_COLD), ("reference", REFERENCE_COLD)):
+                        samples.setdefault((app_name, variant), []).append(_cold(code, run_env))
     finally:
         server.stop()
+    measured = {
+        key: (statistics.median(t for t, _ in runs_), max(rss for _, rss in runs_))
+        for key, runs_ in samples.items()
+    }
+    lines = []
+    for variant, label in (("bytecode", "with bytecode"), ("source", "source only, as a zip without .pyc")):
+        hearth, reference = measured["hearth", variant][0], measured["reference", variant][0]
+        lines += [
+            Line(f"cold start ({label}): import app + GET /v1/groups", round(hearth * 1000, 1), "ms"),
+            Line(f"cold start ({label}): reference Chalice+PynamoDB app", round(reference * 1000, 1), "ms"),
+            Line(
+                f"cold start ratio hearth/reference ({label})",
+                round(hearth / reference, 2),
+                "x",
+                budget=1.5 if variant == "bytecode" else None,
+            ),
+        ]
+    gain = measured["hearth", "source"][0] / measured["hearth", "bytecode"][0]
+    lines += [
+        Line("cold start: source only / with bytecode (hearth)", round(gain, 2), "x"),
+        Line("peak RSS: hearth cold start (bytecode)", round(measured["hearth", "bytecode"][1], 1), "MB"),
+        Line("peak RSS: hearth cold start (source only)", round(measured["hearth", "source"][1], 1), "MB"),
+        Line("peak RSS: reference cold start", round(measured["reference", "bytecode"][1], 1), "MB"),
+    ]
+    return lines
+
+
+def package_size(stage: str = "prod") -> list[Line]:
+    """The deployment zip `make package` builds (rebuilt here if its inputs changed)."""
+    from scripts import package
+
+    if not package.is_fresh(stage):
+        package.package([stage], run_lint=False)
+    manifest = json.loads((package.OUT / stage / "manifest.json").read_text())
+    runtime = "/".join(manifest["runtime"] + manifest["architectures"])
+    unzipped = manifest["unzipped_bytes_source_only"] + manifest.get("pyc_bytes", 0)
+    with_bytecode, source_only = manifest["zip_bytes"] / 1e6, manifest["zip_bytes_source_only"] / 1e6
     return [
-        Line("cold start: import app + 1 GetItem", round(hearth * 1000, 1), "ms"),
-        Line("cold start: reference Chalice+PynamoDB app", round(reference * 1000, 1), "ms"),
-        Line("cold start ratio hearth/reference", round(hearth / reference, 2), "x", budget=1.5),
+        Line(f"package: {stage} zip with bytecode ({runtime})", round(with_bytecode, 1), "MB", budget=50),
+        Line(f"package: {stage} zip without bytecode", round(source_only, 1), "MB"),
+        Line(f"package: {stage} unzipped with bytecode", round(unzipped / 1e6, 1), "MB", budget=250),
     ]
 
 
@@ -250,6 +352,27 @@ def route_requests() -> list[Line]:
                     "PUT /v1/sessions/{id}/rsvp",
                     lambda: call(client, "PUT", f"/v1/sessions/{session_id}/rsvp", token=member["token"]),
                     3,
+                ),
+                (  # credential, membership + live connections (one batch), one transaction
+                    "POST /v1/groups/{id}/messages (no crisis)",
+                    lambda: call(
+                        client,
+                        "POST",
+                        f"/v1/groups/{group['group_id']}/messages",
+                        {"body": "Thanks for tonight, everyone."},
+                        member["token"],
+                    ),
+                    3,
+                ),
+                (  # credential, one Query
+                    "GET /v1/groups/{id}/messages (a page)",
+                    lambda: call(
+                        client,
+                        "GET",
+                        f"/v1/groups/{group['group_id']}/messages?limit=50",
+                        token=member["token"],
+                    ),
+                    2,
                 ),
             ]
             for name, action, budget in scenarios:
@@ -443,7 +566,13 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="one run of each measurement, no budgets")
     args = parser.parse_args()
     started = time.perf_counter()
-    lines = cold_start(runs=1 if args.smoke else 7) + route_requests() + sweep_cost() + expansion_speed(1000)
+    lines = (
+        package_size()
+        + cold_start(runs=1 if args.smoke else 7)
+        + route_requests()
+        + sweep_cost()
+        + expansion_speed(1000)
+    )
     _print(lines)
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 MAX_EMAIL = 254
 
@@ -20,6 +18,8 @@ class ContactError(ValueError):
 
 def normalise_phone(raw: str, default_region: str = "US") -> str:
     """E.164 form of a valid phone number."""
+    import phonenumbers  # on first use: most handlers never parse a number, and it costs ~25 ms to import
+
     try:
         parsed = phonenumbers.parse(raw.strip(), default_region)
     except phonenumbers.NumberParseException as exc:

@@ -12,6 +12,7 @@ from chalicelib.services.groups import GroupService
 from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
 from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
+from chalicelib.services.room import RoomService, record_removals
 from chalicelib.services.sessions import SessionService
 
 
@@ -23,6 +24,7 @@ class Services:
     contact: ContactService
     sessions: SessionService
     feeds: FeedService
+    room: RoomService
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
     inbound_sms: InboundSms
@@ -35,6 +37,7 @@ def services() -> Services:
     notices = QueuedNotices(queue, labels=groups.session_label)
     sessions = SessionService(groups=groups, notices=notices)
     groups.upcoming = sessions.next_session
+    room = RoomService(groups=groups)
     worker = ReminderWorker(queue)
     sweep = ReminderSweep(queue)
     membership = MembershipService(
@@ -42,9 +45,11 @@ def services() -> Services:
         erasers=[
             lambda member: sessions.forget_member(member.group_id, member.member_id),
             lambda member: worker.ledger.forget_member(member.member_id),
+            room.forget_member,
         ],
         lead_times_used=sweep.state.use_leads,
     )
+    record_removals(membership, room)  # the room's audit trail and live connections hear of removals
     return Services(
         facilitators=FacilitatorService(),
         groups=groups,
@@ -52,6 +57,7 @@ def services() -> Services:
         contact=ContactService(membership=membership),
         sessions=sessions,
         feeds=FeedService(groups, sessions),
+        room=room,
         reminder_sweep=sweep,
         reminder_worker=worker,
         inbound_sms=InboundSms(membership=membership),

@@ -486,11 +486,15 @@ class SessionService:
 
     # --- sessions --------------------------------------------------------------------------
 
-    def _occurrence(self, session_id: str, consistent: bool = False) -> _Occurrence:
+    @staticmethod
+    def _parse(session_id: str) -> tuple[str, datetime]:
         try:
-            series_id, original = recurrence.parse_session_id(session_id)
+            return recurrence.parse_session_id(session_id)
         except ValueError as exc:
             raise NotFoundError("No such session.") from exc
+
+    def _occurrence(self, session_id: str, consistent: bool = False) -> _Occurrence:
+        series_id, original = self._parse(session_id)
         item = self.series.get(series_id)
         if item is None:
             raise NotFoundError("No such session.")
@@ -711,7 +715,7 @@ class SessionService:
     def rsvp(self, caller: Caller, session_id: str) -> Rsvp:
         """Going if a seat is free, else on the waitlist; calling again changes nothing."""
         member_id = self._member_of(caller)
-        series_id, original = recurrence.parse_session_id(session_id)
+        series_id, original = self._parse(session_id)
         series = self.series.get(series_id)
         if series is None or series.group_id != caller.group_id:
             raise NotFoundError("No such session.")
@@ -784,7 +788,7 @@ class SessionService:
     def cancel_rsvp(self, caller: Caller, session_id: str) -> None:
         """Give up a seat (the first waiting member is promoted) or a waitlist place."""
         member_id = self._member_of(caller)
-        series_id, original = recurrence.parse_session_id(session_id)
+        series_id, original = self._parse(session_id)
         series = self.series.get(series_id)
         if series is None or series.group_id != caller.group_id:
             raise NotFoundError("No such session.")

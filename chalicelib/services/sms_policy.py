@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import phonenumbers
-
 from chalicelib import crypto
 from chalicelib.errors import RateLimitedError
 from chalicelib.settings import get_settings
@@ -24,6 +22,8 @@ DAY = 86400
 
 
 def country_of(e164: str) -> str | None:
+    import phonenumbers  # on first use, as in domain.contact
+
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     except phonenumbers.NumberParseException:

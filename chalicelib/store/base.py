@@ -16,6 +16,7 @@ from chalicelib.errors import DependencyError, HearthError
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELLED = "TransactionCanceledException"
+CONDITION_CODES = frozenset({CONDITION_FAILED, "ConditionalCheckFailed"})
 
 
 def _condition_failed(exc: PynamoDBException) -> bool:
@@ -23,7 +24,8 @@ def _condition_failed(exc: PynamoDBException) -> bool:
         return True
     if isinstance(exc, TransactWriteError) and exc.cause_response_code == TRANSACTION_CANCELLED:
         reasons = exc.cancellation_reasons or []
-        return any(reason is not None and reason.code == CONDITION_FAILED for reason in reasons)
+        # a cancelled transaction names the failed condition without the "Exception" suffix
+        return any(reason is not None and reason.code in CONDITION_CODES for reason in reasons)
     return False
 
 

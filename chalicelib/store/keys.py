@@ -147,3 +147,54 @@ def opt_out(phone_hash: str) -> Key:
 def login(token_hash: str) -> Key:
     """A one-time sign-in link sent by SMS, by the SHA-256 of its secret."""
     return Key(f"LOGIN#{token_hash}", "LOGIN")
+
+
+# --- room ------------------------------------------------------------------------------
+# A group's room is its own partition (never under GROUP#, whose "GROUP" sort prefix is the
+# roster Query): messages, reports, alerts, the audit trail and the live-connection registry.
+
+MESSAGE_PREFIX = "MSG#"
+ALERT_PREFIX = "ALERT#"
+AUDIT_PREFIX = "AUDIT#"
+
+
+def room(group_id: str) -> str:
+    return f"ROOM#{group_id}"
+
+
+def message(group_id: str, seq: str) -> Key:
+    """A room message by its time-sortable sequence (`domain.room.new_seq`)."""
+    return Key(room(group_id), f"{MESSAGE_PREFIX}{seq}")
+
+
+def messages_since(floor: str) -> tuple[str, str]:
+    """Sort-key bounds of the messages written at or after the sequence bound `floor`."""
+    return f"{MESSAGE_PREFIX}{floor}", f"{MESSAGE_PREFIX}~"
+
+
+def report(group_id: str, seq: str, reporter_id: str) -> Key:
+    """One member's report of one message: at most one, by construction."""
+    return Key(room(group_id), f"REPORT#{seq}#{reporter_id}")
+
+
+def alert(group_id: str, seq: str) -> Key:
+    return Key(room(group_id), f"{ALERT_PREFIX}{seq}")
+
+
+def audit(group_id: str, seq: str) -> Key:
+    return Key(room(group_id), f"{AUDIT_PREFIX}{seq}")
+
+
+def live_room(group_id: str) -> Key:
+    """The group's open WebSocket connections, in one item: read with the poster's membership."""
+    return Key(room(group_id), "LIVE")
+
+
+def live_connection(connection_id: str) -> Key:
+    """Which group a WebSocket connection belongs to ($disconnect names only the connection)."""
+    return Key(f"LIVE#{connection_id}", "LIVE")
+
+
+def message_author(group_id: str, author_id: str) -> str:
+    """`gsi1` partition of one author's messages in a group (erasure finds them with one Query)."""
+    return f"AUTHOR#{group_id}#{author_id}"

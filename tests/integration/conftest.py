@@ -118,6 +118,7 @@ def clock(client: Client) -> Clock:
     hub = services()
     hub.sessions.clock = pinned
     hub.feeds.clock = pinned
+    hub.room.clock = pinned
     return pinned
 
 

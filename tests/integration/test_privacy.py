@@ -31,6 +31,15 @@ def seeded(api, world, callers):
     other = api.member(world["group_here"]["invite"]["code"], "Soft Fern")
     api.call("PUT", "/v1/me/contact", {"phone": "+1 312 555 0199"}, token=other["token"])
     api.create_facilitator("Helper", email=FACILITATOR_EMAIL)
+    group_id = world["group_here"]["group_id"]  # the room's GET routes then have messages, alerts, audit
+    said = api.call("POST", f"/v1/groups/{group_id}/messages", {"body": "I want to die"}, token=token)
+    api.call("POST", f"/v1/messages/{said.json['message']['message_id']}/report", {}, token=other["token"])
+    api.call(
+        "POST",
+        f"/v1/groups/{group_id}/members/{other['member_id']}/mute",
+        {"minutes": 5},
+        token=world["facilitator_here"]["token"],
+    )
     return world
 
 

@@ -220,6 +220,8 @@ def test_unknown_or_impossible_session_ids_are_404(api, world):
     assert api.call("GET", "/v1/sessions/ser_nothing.20261202T0000Z", token=token).status_code == 404
     assert api.call("GET", "/v1/sessions/garbage", token=token).status_code == 404
     assert api.call("PUT", f"/v1/sessions/{series_id}.20261202T0100Z/rsvp", token=token).status_code == 404
+    assert api.call("PUT", "/v1/sessions/%C3%8E7k/rsvp", token=token).status_code == 404  # found by fuzzing
+    assert api.call("DELETE", "/v1/sessions/not-a-session/rsvp", token=token).status_code == 404
 
 
 def test_rsvp_fills_seats_then_a_fifo_waitlist_and_promotes(api, world):

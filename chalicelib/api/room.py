@@ -1,0 +1,201 @@
+"""The group room: messages, reports, hiding, muting, alerts and the moderation audit trail."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib.api.routing import FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
+from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel
+from chalicelib.domain.identity import Caller
+from chalicelib.domain.room import MAX_BODY, SEQ_PATTERN
+from chalicelib.services.container import services
+
+routes = Routes(__name__, "room")
+
+Role = Literal["member", "facilitator"]
+
+
+class NewMessage(RequestModel):
+    body: str = Field(
+        min_length=1,
+        description=f"1 to {MAX_BODY} characters after trimming; control characters are removed",
+    )
+
+
+class Message(ResponseModel):
+    message_id: str
+    group_id: str
+    handle: str = Field(description="The author's handle (a facilitator's display name) when posted")
+    role: Role
+    body: str = Field(description="Plain text, never HTML")
+    created_at: Instant
+    mine: bool
+
+
+class CrisisResource(ResponseModel):
+    name: str
+    how: str
+    detail: str
+
+
+class PostedMessage(ResponseModel):
+    message: Message
+    resources: list[CrisisResource] | None = Field(
+        default=None, description="Only when the message reads as a crisis; shown to its writer alone"
+    )
+
+
+class Cursor(QueryModel):
+    before: str | None = Field(
+        default=None, pattern=SEQ_PATTERN, description="The `next` of the previous page"
+    )
+    limit: int = Field(default=50, ge=1, le=100)
+
+
+class MessagePage(ResponseModel):
+    messages: list[Message] = Field(description="Newest first")
+    next: str | None = Field(description="Pass as `before` for older messages; null at the end")
+
+
+class ReportMessage(RequestModel):
+    reason: PlainText | None = Field(default=None, max_length=500)
+
+
+class ReportReceipt(ResponseModel):
+    message_id: str
+    status: Literal["received"]
+
+
+class MuteMember(RequestModel):
+    minutes: int = Field(ge=1, le=10080, description="Up to 7 days; the mute ends by itself")
+
+
+class Muted(ResponseModel):
+    member_id: str
+    muted_until: Instant
+
+
+class Alert(ResponseModel):
+    alert_id: str
+    kind: Literal["crisis", "report"]
+    message_id: str | None = Field(description="null: a crisis message that was refused (muted, too fast)")
+    created_at: Instant
+    category: str | None = Field(description="crisis: suicide or self_harm")
+    reason: str | None = Field(description="report: the reporter's words, if any")
+
+
+class AlertList(ResponseModel):
+    alerts: list[Alert] = Field(description="Newest first; never the message text")
+    next: str | None
+
+
+class AuditEntry(ResponseModel):
+    entry_id: str
+    action: Literal["message_hidden", "member_muted", "member_removed"]
+    actor_id: str
+    actor_role: Role
+    actor_name: str | None
+    member_id: str | None = Field(description="Whom the action concerned")
+    handle: str | None
+    message_id: str | None
+    muted_until: Instant | None
+    created_at: Instant
+
+
+class AuditTrail(ResponseModel):
+    entries: list[AuditEntry] = Field(description="Newest first; never the message text")
+    next: str | None
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/messages",
+    allowed=MEMBER_OR_FACILITATOR,
+    summary="The room's messages, newest first",
+    query=Cursor,
+    response=MessagePage,
+)
+def list_messages(caller: Caller, group_id: str, query: Cursor) -> MessagePage:
+    page = services().room.messages(caller, group_id, query.before, query.limit)
+    return MessagePage(messages=[Message.model_validate(m) for m in page.items], next=page.next)
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups/{group_id}/messages",
+    allowed=MEMBER_OR_FACILITATOR,
+    summary="Post in the room (members who are not muted, facilitators)",
+    body=NewMessage,
+    response=PostedMessage,
+    status=201,
+    errors=(409, 429),
+)
+def post_message(caller: Caller, group_id: str, body: NewMessage) -> PostedMessage:
+    return PostedMessage.model_validate(services().room.post(caller, group_id, body.body))
+
+
+@routes.operation(
+    "POST",
+    "/v1/messages/{message_id}/report",
+    allowed=MEMBER,
+    summary="Report a message to the group's facilitators (once per member)",
+    body=ReportMessage,
+    response=ReportReceipt,
+    status=202,
+    errors=(409,),
+)
+def report_message(caller: Caller, message_id: str, body: ReportMessage) -> ReportReceipt:
+    services().room.report(caller, message_id, body.reason)
+    return ReportReceipt(message_id=message_id, status="received")
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/messages/{message_id}",
+    allowed=MEMBER_OR_FACILITATOR,
+    summary="Hide a message from everyone (its author, or the group's facilitators)",
+    status=204,
+)
+def hide_message(caller: Caller, message_id: str) -> None:
+    services().room.hide(caller, message_id)
+
+
+@routes.operation(
+    "POST",
+    "/v1/groups/{group_id}/members/{member_id}/mute",
+    allowed=FACILITATOR,
+    summary="Mute a member in the room for some minutes",
+    body=MuteMember,
+    response=Muted,
+    errors=(409,),
+)
+def mute_member(caller: Caller, group_id: str, member_id: str, body: MuteMember) -> Muted:
+    return Muted.model_validate(services().room.mute(caller, group_id, member_id, body.minutes))
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/alerts",
+    allowed=FACILITATOR,
+    summary="Crisis and report alerts, newest first",
+    query=Cursor,
+    response=AlertList,
+)
+def list_alerts(caller: Caller, group_id: str, query: Cursor) -> AlertList:
+    page = services().room.alerts(caller, group_id, query.before, query.limit)
+    return AlertList(alerts=[Alert.model_validate(a) for a in page.items], next=page.next)
+
+
+@routes.operation(
+    "GET",
+    "/v1/groups/{group_id}/audit",
+    allowed=FACILITATOR,
+    summary="Moderation actions in the group (who, what, when), newest first",
+    query=Cursor,
+    response=AuditTrail,
+)
+def list_audit(caller: Caller, group_id: str, query: Cursor) -> AuditTrail:
+    page = services().room.audit(caller, group_id, query.before, query.limit)
+    return AuditTrail(entries=[AuditEntry.model_validate(e) for e in page.items], next=page.next)

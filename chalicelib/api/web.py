@@ -1,0 +1,159 @@
+"""The web pages (groups directory, join, member room, facilitator console), their assets and
+the invite preview the join page reads.
+
+Pages are static files from `chalicelib/web/`: they carry no data, so a link previewer that
+fetches `/j/{code}` learns nothing and joins nothing; each page's script calls the `/v1` API.
+Every page and asset is sent with a Content-Security-Policy that allows only this origin
+(no inline script or style, no third-party anything), which also overrides the API's stricter
+default set by the HTTP middleware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from chalice import Response
+from pydantic import Field
+
+from chalicelib.api.routing import ANYONE, Routes
+from chalicelib.api.schemas import ResponseModel
+from chalicelib.domain.identity import Caller
+from chalicelib.domain.invites import normalise_code
+from chalicelib.errors import GoneError, NotFoundError
+from chalicelib.services.container import services
+
+routes = Routes(__name__, "web")
+
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+HTML = "text/html"
+
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
+# The only files served under /static/, each on its own route (no path is built from input).
+ASSETS = {
+    "hearth.css": "text/css",
+    "hearth.js": "text/javascript",
+    "index.js": "text/javascript",
+    "join.js": "text/javascript",
+    "room.js": "text/javascript",
+    "console.js": "text/javascript",
+    "qr.js": "text/javascript",
+}
+
+
+@cache
+def _file(name: str) -> str:
+    return (WEB_ROOT / name).read_text(encoding="utf-8")
+
+
+def _send(name: str, content_type: str, cache_control: str) -> Response:
+    return Response(
+        body=_file(name),
+        status_code=200,
+        headers={
+            "Content-Type": f"{content_type}; charset=utf-8",
+            "Content-Security-Policy": PAGE_POLICY,
+            "Cache-Control": cache_control,
+        },
+    )
+
+
+def _page(name: str) -> Response:
+    return _send(name, HTML, "no-store")
+
+
+@routes.operation("GET", "/", allowed=ANYONE, summary="Web: listed groups", content_type=HTML)
+def directory_page(caller: Caller) -> Response:
+    return _page("index.html")
+
+
+@routes.operation(
+    "GET",
+    "/j/{code}",
+    allowed=ANYONE,
+    summary="Web: join with an invite (never joins on GET)",
+    content_type=HTML,
+)
+def join_page(caller: Caller, code: str) -> Response:
+    return _page("join.html")
+
+
+@routes.operation("GET", "/g/{group_id}", allowed=ANYONE, summary="Web: the member's room", content_type=HTML)
+def room_page(caller: Caller, group_id: str) -> Response:
+    return _page("room.html")
+
+
+@routes.operation("GET", "/f", allowed=ANYONE, summary="Web: the facilitator console", content_type=HTML)
+def console_page(caller: Caller) -> Response:
+    return _page("console.html")
+
+
+def _asset_route(name: str, content_type: str) -> None:
+    def asset(caller: Caller) -> Response:
+        return _send(name, content_type, "no-cache")
+
+    asset.__name__ = "asset_" + name.replace(".", "_")
+    routes.operation(
+        "GET", f"/static/{name}", allowed=ANYONE, summary=f"Web: {name}", content_type=content_type
+    )(asset)
+
+
+for _name, _type in ASSETS.items():  # one route per file: the allow-list is the route table
+    _asset_route(_name, _type)
+
+
+class InvitePreview(ResponseModel):
+    code: str
+    group_id: str
+    name: str
+    description: str = Field(description="The group's guidelines")
+    topic: str
+    full: bool = Field(description="The group has no free seat; joining would be refused")
+
+
+@routes.operation(
+    "GET",
+    "/v1/invites/{code}",
+    allowed=ANYONE,
+    summary="What an invite leads to, before joining (the join page shows it); 410 expired or used up",
+    response=InvitePreview,
+    errors=(410,),
+)
+def preview_invite(caller: Caller, code: str) -> InvitePreview:
+    return InvitePreview.model_validate(_preview(code))
+
+
+def _preview(raw_code: str) -> dict[str, object]:
+    """The group an invite opens, judged by `Invite.usable`, the same rule joining applies."""
+    groups = services().groups
+    code = normalise_code(raw_code)
+    invite = None if code is None else groups.invites.get(code)
+    if invite is None:
+        raise NotFoundError("No group has this invite code.")
+    if not invite.to_domain().usable(datetime.now(UTC)):
+        raise GoneError("This invite has expired or been used up.")
+    group = groups.groups.get(invite.group_id)
+    if group is None:
+        raise NotFoundError("No group has this invite code.")
+    seats = None if group.max_members is None else int(group.max_members)
+    return {
+        "code": invite.code,
+        "group_id": group.group_id,
+        "name": group.name,
+        "description": group.description or "",
+        "topic": group.topic,
+        "full": seats is not None and int(group.member_count or 0) >= seats,
+    }
