@@ -33,6 +33,9 @@ class ErrorBody(ResponseModel):
     code: str = Field(description="Stable snake_case error code.")
     message: str = Field(description="Human-readable explanation.")
     fields: dict[str, str] | None = Field(default=None, description="Invalid fields (422 only).")
+    resources: list[dict[str, str]] | None = Field(
+        default=None, description="Crisis help, when a refused message read as a crisis (403 muted, 429)."
+    )
 
 
 def _no_control_characters(value: str) -> str:

@@ -5,11 +5,12 @@
 
   var STORE_PREFIX = "hearth.";
 
-  function ApiError(status, code, message, fields) {
+  function ApiError(status, code, message, fields, resources) {
     this.status = status;
     this.code = code;
     this.message = message;
     this.fields = fields || {};
+    this.resources = resources || null; // crisis help travels even on a refusal
   }
   ApiError.prototype = Object.create(Error.prototype);
   ApiError.prototype.constructor = ApiError;
@@ -38,7 +39,9 @@
           var retry = response.headers.get("Retry-After");
           var message = (data && data.message) || "Something went wrong. Please try again.";
           if (response.status === 429 && retry) message += " (You can try again in " + retry + " seconds.)";
-          throw new ApiError(response.status, (data && data.code) || "error", message, data && data.fields);
+          throw new ApiError(
+            response.status, (data && data.code) || "error", message, data && data.fields, data && data.resources
+          );
         });
       },
       function () {

@@ -507,7 +507,10 @@
       list.scrollTop = list.scrollHeight;
       if (posted.resources && posted.resources.length) showHelp(posted.resources);
       postBody.focus();
-    }, function () {});
+    }, function (error) {
+      // a muted or rate-limited writer whose words read as a crisis still gets the help
+      if (error && error.resources && error.resources.length) showHelp(error.resources);
+    });
   });
   postBody.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -713,6 +716,26 @@
 
   // --- start ----------------------------------------------------------------------------------
 
+  // A link from an SMS carries a one-time sign-in secret after "#login=". Link previewers fetch
+  // URLs (and never send the fragment anyway), so it is used only when the person presses Continue.
+  function signInFromLink() {
+    var login = new URLSearchParams(window.location.hash.slice(1)).get("login");
+    if (!login) return false;
+    window.history.replaceState(null, "", window.location.pathname);
+    H.$("sign-in").hidden = false;
+    H.$("sign-in-go").addEventListener("click", function () {
+      H.busy(H.$("sign-in-go"), H.$("sign-in-status"), function () {
+        return H.api("POST", "/v1/login", { body: { login: login } });
+      }, "Opening your group…").then(function (joined) {
+        H.membership.set(joined.group_id, { token: joined.token, member_id: joined.member_id, handle: joined.handle });
+        token = joined.token;
+        H.$("sign-in").hidden = true;
+        start();
+      }, function () {});
+    });
+    return true;
+  }
+
   function start() {
     if (!token) {
       signedOut(null, false);
@@ -755,5 +778,5 @@
     );
   }
 
-  start();
+  if (!signInFromLink()) start();
 })();

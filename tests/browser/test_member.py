@@ -331,3 +331,29 @@ def test_leaving_erases_the_membership_after_a_confirmation(api, circle, page):
     assert api.call("GET", "/v1/me", token=token)[0] == 401
     roster = api.ok("GET", f"/v1/groups/{group['group_id']}/members", token=circle["facilitator"]["token"])
     assert "Calm Heron" not in [m["handle"] for m in roster["members"]]
+
+
+def test_the_sms_sign_in_link_opens_the_room_only_after_continue(api, circle, page):
+    import re
+
+    phone = "+16145550188"
+    replies = api.ok(
+        "POST", "/v1/dev/sms", {"from": phone, "body": f"JOIN {circle['group']['invite']['code']}"}
+    )
+    link = re.search(r"(/g/\S+#login=\S+)", replies["replies"][0]).group(1)
+
+    page.goto(link)
+    page.get_by_role("button", name="Continue").wait_for()
+    assert "login=" not in page.url  # the secret leaves the address bar at once
+    assert (
+        page.evaluate("(gid) => localStorage.getItem('hearth.member.' + gid)", circle["group"]["group_id"])
+        is None
+    )
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("You're here as").wait_for()
+
+    token = _token(page, circle["group"]["group_id"])
+    status, me = api.call("GET", "/v1/me", token=token)
+    assert status == 200
+    assert me["contact"]["sms"]["status"] == "verified"
+    assert api.call("POST", "/v1/login", {"login": link.split("#login=")[1]})[0] == 410  # used once

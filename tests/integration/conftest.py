@@ -151,8 +151,15 @@ def world(api: Api, clock: Clock) -> dict[str, Any]:
 
 @pytest.fixture
 def callers(api: Api, world: dict[str, Any]) -> dict[str, str | None]:
-    """A token for every kind of caller (None: anonymous); one member of group_here is removed."""
+    """A token for every kind of caller (None: anonymous): in group_here one member is muted, one removed."""
     code = world["group_here"]["invite"]["code"]
+    muted = api.member(code, "Hush Puppy")
+    api.call(
+        "POST",
+        f"/v1/groups/{world['group_here']['group_id']}/members/{muted['member_id']}/mute",
+        {"minutes": 60},
+        token=world["facilitator_here"]["token"],
+    )
     removed = api.member(code, "Gone Away")
     api.call(
         "DELETE",
@@ -162,6 +169,7 @@ def callers(api: Api, world: dict[str, Any]) -> dict[str, str | None]:
     return {
         "anonymous": None,
         "member_here": world["member_here"]["token"],
+        "muted_member": muted["token"],
         "member_elsewhere": world["member_there"]["token"],
         "removed_member": removed["token"],
         "facilitator_here": world["facilitator_here"]["token"],

@@ -13,6 +13,7 @@ import pytest
 CALLERS = (
     "anonymous",
     "member_here",
+    "muted_member",
     "member_elsewhere",
     "removed_member",
     "facilitator_here",
@@ -22,12 +23,23 @@ CALLERS = (
 
 
 def _row(default: int, **overrides: int) -> dict[str, int]:
-    return {caller: overrides.get(caller, default) for caller in CALLERS}
+    """Expected statuses; a muted member is refused like a member of the group unless told otherwise."""
+    row = {caller: overrides.get(caller, default) for caller in CALLERS}
+    row["muted_member"] = overrides.get("muted_member", row["member_here"])
+    return row
+
+
+def _with(base: dict[str, int], **changes: int) -> dict[str, int]:
+    """`base` with some callers changed; the muted member follows the member unless named."""
+    row = base | changes
+    if "member_here" in changes and "muted_member" not in changes:
+        row["muted_member"] = changes["member_here"]
+    return row
 
 
 PUBLIC = _row(200)
 MANAGE = _row(403, anonymous=401, facilitator_here=200, facilitator_elsewhere=404)
-ME = _row(403, anonymous=401, member_here=200, member_elsewhere=200)
+ME = _row(403, anonymous=401, member_here=200, member_elsewhere=200, muted_member=200)
 
 # (method, route) -> (path parameters and body, expected status per caller)
 MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
@@ -53,21 +65,29 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         _row(404, member_here=200, facilitator_here=200),
     ),
     ("PATCH", "/v1/groups/{group_id}"): ({"body": {"description": "Changed"}}, MANAGE),
-    ("POST", "/v1/groups/{group_id}/invites"): ({"body": {}}, MANAGE | {"facilitator_here": 201}),
+    ("POST", "/v1/groups/{group_id}/invites"): ({"body": {}}, _with(MANAGE, facilitator_here=201)),
     ("GET", "/v1/groups/{group_id}/invites"): ({}, MANAGE),
-    ("DELETE", "/v1/groups/{group_id}/invites/{code}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("DELETE", "/v1/groups/{group_id}/invites/{code}"): ({}, _with(MANAGE, facilitator_here=204)),
     ("GET", "/v1/groups/{group_id}/members"): (
         {},
         _row(404, anonymous=401, member_here=200, removed_member=403, facilitator_here=200, admin=403),
     ),
-    ("DELETE", "/v1/groups/{group_id}/members/{member_id}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("DELETE", "/v1/groups/{group_id}/members/{member_id}"): ({}, _with(MANAGE, facilitator_here=204)),
     ("GET", "/v1/groups/{group_id}/messages"): (
         {},
         _row(404, anonymous=401, member_here=200, removed_member=403, facilitator_here=200, admin=403),
     ),
     ("POST", "/v1/groups/{group_id}/messages"): (
         {"body": {"body": "Hello, room"}},
-        _row(404, anonymous=401, member_here=201, removed_member=403, facilitator_here=201, admin=403),
+        _row(
+            404,
+            anonymous=401,
+            member_here=201,
+            muted_member=403,
+            removed_member=403,
+            facilitator_here=201,
+            admin=403,
+        ),
     ),
     ("POST", "/v1/messages/{message_id}/report"): (
         {"body": {"reason": "unkind"}},
@@ -90,14 +110,14 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ),
     ("GET", "/v1/me"): ({}, ME),
     ("PATCH", "/v1/me"): ({"body": {"timezone": "Europe/Paris"}}, ME),
-    ("DELETE", "/v1/me"): ({}, ME | {"member_here": 204, "member_elsewhere": 204}),
+    ("DELETE", "/v1/me"): ({}, _with(ME, member_here=204, member_elsewhere=204)),
     ("PUT", "/v1/me/contact"): (
         {"body": {"email": "x@example.org"}},
-        ME | {"member_here": 202, "member_elsewhere": 202},
+        _with(ME, member_here=202, member_elsewhere=202),
     ),
     ("POST", "/v1/me/contact/verify"): (
         {"body": {"channel": "sms", "code": "123456"}},
-        ME | {"member_here": 409, "member_elsewhere": 409},
+        _with(ME, member_here=409, member_elsewhere=409),
     ),
     ("POST", "/v1/me/calendar-token"): ({}, ME),
     ("POST", "/v1/groups/{group_id}/series"): (
@@ -109,20 +129,20 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
                 "rrule": "FREQ=WEEKLY",
             }
         },
-        MANAGE | {"facilitator_here": 201},
+        _with(MANAGE, facilitator_here=201),
     ),
     ("GET", "/v1/groups/{group_id}/series"): (
         {},
         _row(404, anonymous=401, member_here=200, removed_member=403, facilitator_here=200, admin=403),
     ),
     ("PATCH", "/v1/series/{series_id}"): ({"body": {"title": "Renamed"}}, MANAGE),
-    ("DELETE", "/v1/series/{series_id}"): ({}, MANAGE | {"facilitator_here": 204}),
+    ("DELETE", "/v1/series/{series_id}"): ({}, _with(MANAGE, facilitator_here=204)),
     ("GET", "/v1/groups/{group_id}/sessions"): ({}, _row(404, member_here=200, facilitator_here=200)),
     ("GET", "/v1/sessions/{session_id}"): ({}, _row(404, member_here=200, facilitator_here=200)),
     ("PATCH", "/v1/sessions/{session_id}"): ({"body": {"status": "cancelled"}}, MANAGE),
-    ("PUT", "/v1/sessions/{session_id}/rsvp"): ({}, ME | {"member_elsewhere": 404}),
-    ("DELETE", "/v1/sessions/{session_id}/rsvp"): ({}, ME | {"member_here": 204, "member_elsewhere": 404}),
-    ("GET", "/v1/sessions/{session_id}/join"): ({}, ME | {"member_here": 403, "member_elsewhere": 404}),
+    ("PUT", "/v1/sessions/{session_id}/rsvp"): ({}, _with(ME, member_elsewhere=404)),
+    ("DELETE", "/v1/sessions/{session_id}/rsvp"): ({}, _with(ME, member_here=204, member_elsewhere=404)),
+    ("GET", "/v1/sessions/{session_id}/join"): ({}, _with(ME, member_here=403, member_elsewhere=404)),
     ("GET", "/v1/groups/{group_id}/calendar.ics"): ({}, _row(404, member_here=200, facilitator_here=200)),
     ("GET", "/v1/feeds/{feed_token}/calendar.ics"): ({}, PUBLIC),
     ("GET", "/v1/meetings.json"): ({}, PUBLIC),

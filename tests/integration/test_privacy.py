@@ -104,3 +104,48 @@ def test_logs_of_contact_changes_carry_no_contact(api, world, captured_logs):
 
     assert "request" in logs
     _assert_clean(logs, "logs")
+
+
+def test_nothing_hearth_sends_names_the_group_or_its_topic(api, world, clock):
+    """Codes, reminders, notices, SMS replies and crisis notices: lock screens are public."""
+    from datetime import UTC, datetime
+
+    from tests.integration.test_reminders import Pipeline, verified_member
+
+    group = world["group_here"]
+    watcher = api.create_facilitator("Watcher", email="watcher@example.net")
+    api.call(
+        "POST",
+        f"/v1/groups/{group['group_id']}/facilitators",
+        {"facilitator_id": watcher["facilitator_id"]},
+        token=world["facilitator_here"]["token"],
+    )
+    pipeline = Pipeline(api, clock)
+    member = verified_member(api, group["invite"]["code"])
+    api.call("PUT", f"/v1/sessions/{world['session_here']}/rsvp", token=member["token"])
+    second = world["series_here"]["next_sessions"][1]["session_id"]
+    api.call("PUT", f"/v1/sessions/{second}/rsvp", token=member["token"])
+    api.call(
+        "POST",
+        f"/v1/groups/{group['group_id']}/messages",
+        {"body": "I want to end my life tonight"},
+        token=member["token"],
+    )
+    pipeline.sweep_at(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    pipeline.sweep_at(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))
+    api.call(
+        "PATCH", f"/v1/sessions/{second}", {"status": "cancelled"}, token=world["facilitator_here"]["token"]
+    )
+    api.call("POST", "/v1/dev/sms", {"from": PHONE, "body": "HELP"})
+    api.call("POST", "/v1/dev/sms", {"from": "+16145550166", "body": f"JOIN {group['invite']['code']}"})
+    pipeline.drain()
+
+    sent = api.outbox()
+    kinds = {(m["channel"], (m["subject"] or m["body"])[:20]) for m in sent}
+    assert len(sent) >= 7, kinds  # reminders by SMS and email, a notice, a crisis email, SMS replies
+    assert any(m["to"] == "watcher@example.net" for m in sent)
+    for message in sent:
+        text = f"{message['subject'] or ''} {message['body']}".lower()
+        assert "tuesday circle" not in text
+        assert "anxiety" not in text
+        assert "end my life" not in text
