@@ -227,6 +227,9 @@ def package_size(stage: str = "prod") -> list[Line]:
 
 # --- DynamoDB requests per route --------------------------------------------------------
 
+LATENCY_RUNS = 20
+LATENCY_BUDGET_MS = 150  # in process against the emulator: a regression alarm, not a production figure
+
 
 class DynamoCounter:
     def __init__(self) -> None:
@@ -243,8 +246,15 @@ class DynamoCounter:
         elif isinstance(consumed, list):
             self.capacity += sum(float(c.get("CapacityUnits", 0)) for c in consumed)
 
+    @staticmethod
+    def ask_capacity(params: dict[str, Any], model: Any, **_: Any) -> None:
+        """Ask DynamoDB for the capacity each request consumes (the app itself never does)."""
+        if "ReturnConsumedCapacity" in model.input_shape.members:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
     def measure(self, action: Callable[[], Any]) -> tuple[int, Any]:
         self.calls.clear()
+        self.capacity = 0.0
         result = action()
         return len(self.calls), result
 
@@ -375,10 +385,22 @@ def route_requests() -> list[Line]:
                     2,
                 ),
             ]
+            events.register("before-parameter-build.dynamodb", DynamoCounter.ask_capacity)
             for name, action, budget in scenarios:
                 calls, response = counter.measure(action)
                 assert response.status_code < 400, (name, response.status_code, response.body)
                 lines.append(Line(f"DynamoDB requests: {name}", calls, "req", budget=budget))
+                lines.append(Line(f"DynamoDB capacity: {name}", round(counter.capacity, 1), "CU"))
+                timings = []
+                for _ in range(LATENCY_RUNS if name.startswith(("GET", "PUT")) else 5):
+                    began = time.perf_counter()
+                    assert action().status_code < 400, name
+                    timings.append((time.perf_counter() - began) * 1000)
+                timings.sort()
+                p50 = statistics.median(timings)
+                p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+                lines.append(Line(f"latency p50: {name}", round(p50, 1), "ms"))
+                lines.append(Line(f"latency p95: {name}", round(p95, 1), "ms", budget=LATENCY_BUDGET_MS))
     return lines
 
 

@@ -254,7 +254,7 @@ def test_muting_an_unknown_or_removed_member_is_refused(api, world, callers, her
         token=here["facilitator"],
     )
     roster = api.call("GET", f"/v1/groups/{here['group_id']}/audit", token=here["facilitator"]).json
-    removed_id = roster["entries"][0]["member_id"]
+    removed_id = next(e["member_id"] for e in roster["entries"] if e["action"] == "member_removed")
     removed = api.call(
         "POST",
         f"/v1/groups/{here['group_id']}/members/{removed_id}/mute",
