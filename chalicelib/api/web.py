@@ -10,7 +10,6 @@ default set by the HTTP middleware.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from pydantic import Field
 from chalicelib.api.routing import ANYONE, Routes
 from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain.identity import Caller
-from chalicelib.domain.invites import normalise_code
-from chalicelib.errors import GoneError, NotFoundError
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "web")
@@ -133,27 +130,4 @@ class InvitePreview(ResponseModel):
     errors=(410,),
 )
 def preview_invite(caller: Caller, code: str) -> InvitePreview:
-    return InvitePreview.model_validate(_preview(code))
-
-
-def _preview(raw_code: str) -> dict[str, object]:
-    """The group an invite opens, judged by `Invite.usable`, the same rule joining applies."""
-    groups = services().groups
-    code = normalise_code(raw_code)
-    invite = None if code is None else groups.invites.get(code)
-    if invite is None:
-        raise NotFoundError("No group has this invite code.")
-    if not invite.to_domain().usable(datetime.now(UTC)):
-        raise GoneError("This invite has expired or been used up.")
-    group = groups.groups.get(invite.group_id)
-    if group is None:
-        raise NotFoundError("No group has this invite code.")
-    seats = None if group.max_members is None else int(group.max_members)
-    return {
-        "code": invite.code,
-        "group_id": group.group_id,
-        "name": group.name,
-        "description": group.description or "",
-        "topic": group.topic,
-        "full": seats is not None and int(group.member_count or 0) >= seats,
-    }
+    return InvitePreview.model_validate(services().groups.preview_invite(code))

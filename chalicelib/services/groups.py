@@ -15,8 +15,8 @@ from typing import Any
 
 from chalicelib.domain import sms_text
 from chalicelib.domain.identity import Caller, Role
-from chalicelib.domain.invites import Invite, new_code
-from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.domain.invites import Invite, new_code, normalise_code
+from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.settings import get_settings
 from chalicelib.store.facilitators import FacilitatorRepository
@@ -63,6 +63,16 @@ class GroupView:
     join_code: str | None = None
     next_session: Any = None
     invite: InviteView | None = None
+
+
+@dataclass(frozen=True)
+class InvitePreviewView:
+    code: str
+    group_id: str
+    name: str
+    description: str
+    topic: str
+    full: bool
 
 
 @dataclass(frozen=True)
@@ -313,6 +323,27 @@ class GroupService:
                 "The open group's standing code cannot be revoked; make the group invite-only."
             )
         self.invites.revoke(item)
+
+    def preview_invite(self, raw_code: str) -> InvitePreviewView:
+        """What an invite leads to, before joining, judged by the same rule joining applies."""
+        code = normalise_code(raw_code)
+        invite = None if code is None else self.invites.get(code)
+        if invite is None:
+            raise NotFoundError("No group has this invite code.")
+        if not invite.to_domain().usable(datetime.now(UTC)):
+            raise GoneError("This invite has expired or been used up.")
+        group = self.groups.get(invite.group_id)
+        if group is None:
+            raise NotFoundError("No group has this invite code.")
+        seats = None if group.max_members is None else int(group.max_members)
+        return InvitePreviewView(
+            code=invite.code,
+            group_id=group.group_id,
+            name=group.name,
+            description=group.description or "",
+            topic=group.topic,
+            full=seats is not None and int(group.member_count or 0) >= seats,
+        )
 
     def session_label(self, group_id: str) -> str:
         group = self.groups.get(group_id)

@@ -252,3 +252,24 @@ def test_a_facilitator_shares_the_group_with_another(api, world):
         token=world["facilitator_here"]["token"],
     )
     assert unknown.status_code == 404
+
+
+def test_an_invite_can_be_previewed_before_joining_without_taking_a_seat(api, world):
+    code = world["group_here"]["invite"]["code"]
+
+    preview = api.call("GET", f"/v1/invites/{code.lower()}")
+
+    assert preview.status_code == 200
+    assert preview.json == {
+        "code": code,
+        "group_id": world["group_here"]["group_id"],
+        "name": "Tuesday Circle",
+        "description": "",
+        "topic": "anxiety",
+        "full": False,
+    }
+    assert api.call("GET", "/v1/invites/ZZZZ2222").status_code == 404
+    group = api.call(
+        "GET", f"/v1/groups/{world['group_here']['group_id']}", token=world["facilitator_here"]["token"]
+    )
+    assert group.json["member_count"] == 1
