@@ -94,7 +94,7 @@ class InboundSms:
     def _opt_out(self, number: str, at: datetime) -> list[str]:
         hashed = phone_hash(number)
         if not self.sms.set_opt_out(hashed, True, at):
-            return []  # a later START already decided
+            return []  # already out (one confirmation only), or a later START already decided
         for member in self.members.by_phone(hashed):
             if member.phone_status in ("verified", "pending"):
                 self.members.update(member, [MemberItem.phone_status.set("opted_out")])

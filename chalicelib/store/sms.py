@@ -50,16 +50,25 @@ class SmsRepository:
             item.save(condition=InboundItem.pk.does_not_exist())
 
     def set_opt_out(self, phone_hash: str, opted_out: bool, at: datetime) -> bool:
-        """Apply STOP or START sent at `at`; False when a later message already decided."""
+        """Apply STOP or START sent at `at`; True only when it changed the number's state.
+
+        A message older than the last one applied changes nothing; a repeated STOP records
+        its time (so a START sent before it and delivered late stays ignored) but is no change.
+        """
         bind()
         key = keys.opt_out(phone_hash)
+        with dependency():
+            try:
+                before: bool | None = bool(OptOutItem.get(key.pk, key.sk, consistent_read=True).opted_out)
+            except OptOutItem.DoesNotExist:
+                before = None
         item = OptOutItem(key.pk, key.sk, opted_out=opted_out, changed_at=at)
         try:
             with conditional(lambda: ConflictError("stale")):
                 item.save(condition=OptOutItem.pk.does_not_exist() | (OptOutItem.changed_at < at))
         except ConflictError:
             return False
-        return True
+        return before != opted_out
 
     def opted_out(self, phone_hash: str) -> bool:
         bind()

@@ -130,11 +130,24 @@ def test_a_message_delivered_twice_is_handled_once(api, world, text):
     ],
 )
 def test_every_opt_out_word_opts_out_with_one_confirmation(text, word):
-    replies = text(word)
+    now = datetime.now(UTC)
+
+    replies = text(word, at=now)
 
     assert replies == [sms_text.OPTED_OUT_REPLY]
-    assert text("STOP") == []  # already out: no second confirmation
-    assert text("hello") == []  # and nothing else is sent
+    assert text("STOP", at=now + timedelta(seconds=5)) == []  # already out: no second confirmation
+    assert text("hello", at=now + timedelta(seconds=6)) == []  # and nothing else is sent
+
+
+def test_a_start_sent_between_two_stops_and_delivered_last_changes_nothing(api, world, text):
+    now = datetime.now(UTC)
+    text("STOP", at=now)
+    text("STOP", at=now + timedelta(seconds=10))
+
+    assert text("START", at=now + timedelta(seconds=5)) == []
+    member = api.member(world["group_here"]["invite"]["code"])
+    put = api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=member["token"])
+    assert put.json["contact"]["sms"]["status"] == "opted_out"
 
 
 @pytest.mark.parametrize("word", ["START", "unstop", "Yes!"])
