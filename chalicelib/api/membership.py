@@ -78,7 +78,7 @@ class PutContact(RequestModel):
     email: str | None = Field(default=None, min_length=1, max_length=254, description="null removes it")
 
     @model_validator(mode="after")
-    def _something(self) -> PutContact:
+    def _phone_or_email(self) -> PutContact:
         if not self.model_fields_set:
             raise ValueError("Give a phone and/or an email.")
         return self

@@ -33,11 +33,3 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise TimezoneError(MESSAGE) from exc
-
-
-def is_valid(name: str) -> bool:
-    try:
-        zone(name)
-    except TimezoneError:
-        return False
-    return True
