@@ -58,6 +58,7 @@ MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on f
 MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
 SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
+MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
 
 Clock = Callable[[], datetime]
 
@@ -477,7 +478,7 @@ class ReminderWorker:
             raise
         except ConfigurationSendError as exc:
             self.ledger.release(claim)  # nobody's state changes; the message comes back
-            count("delivery_misconfigured")
+            count(MISCONFIGURED)
             count("reminders_failed", reason="configuration")
             logger().error(
                 "sending is misconfigured", extra={"channel": channel, "kind": job.kind, "error": str(exc)}
