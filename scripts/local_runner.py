@@ -76,10 +76,14 @@ class QueueSettings:
     max_receives: int
 
 
+UNDECLARED_QUEUE = QueueSettings(visibility_timeout=30, max_receives=5)  # SQS's default timeout
+
+
 def queue_settings(queue_name: str, template: Path = TEMPLATE) -> QueueSettings:
     """The visibility timeout and receive limit infra/template.yaml gives the queue that is
     `queue_name` in every stage (`hearth-${Stage}-reminders` for `hearth-reminders`), so that
-    redelivery, leases and dead-lettering behave locally as they do in AWS."""
+    redelivery, leases and dead-lettering behave locally as they do in AWS. A queue the template
+    does not declare (a test app's) gets SQS's defaults."""
     from scripts.package import load_yaml
 
     for resource in load_yaml(template).get("Resources", {}).values():
@@ -92,7 +96,8 @@ def queue_settings(queue_name: str, template: Path = TEMPLATE) -> QueueSettings:
             return QueueSettings(
                 int(properties["VisibilityTimeout"]), int(properties["RedrivePolicy"]["maxReceiveCount"])
             )
-    raise LookupError(f"infra/template.yaml defines no queue {queue_name!r}")
+    log.warning("queue not in the template: SQS defaults", extra={"queue": queue_name})
+    return UNDECLARED_QUEUE
 
 
 def _context(name: str) -> LambdaContext:

@@ -160,6 +160,20 @@ class SessionRepository:
             SessionItem.start_sk.set(keys.start_sort(minute, session_id)),
         ]
 
+    def reindex_starts(self, series_id: str, since: datetime) -> int:
+        """Rewrite the `by_start` keys of a series' sessions from `since` that still carry the
+        per-minute layout (partition per minute, sort key the session id); returns how many."""
+        rewritten = 0
+        for item in self.in_series(series_id, since):
+            if item.start_minute is None or item.status != SCHEDULED:
+                continue  # cancelled: deliberately out of the index
+            if item.start_sk == keys.start_sort(iso_minute(item.start)[:-1], item.session_id):
+                continue
+            with dependency():
+                item.update(actions=self.start_index_actions(item.session_id, item.start))
+            rewritten += 1
+        return rewritten
+
     def starting(self, first: datetime, last: datetime) -> list[SessionItem]:
         """Session items whose start minute lies in [first, last]: one Query per hour and shard."""
         bind()

@@ -376,6 +376,30 @@ def test_a_day_of_catch_up_costs_queries_per_hour_not_per_minute(api, world, hub
     assert queries <= 24 * 2 * 4  # hours x lead times x shards (it was minutes x lead times x shards)
 
 
+def test_sessions_indexed_per_minute_are_found_again_after_reindexing(api, world, hub, clock, queue):
+    from chalicelib.store import keys
+    from chalicelib.store.sessions import SeriesRepository, SessionItem, SessionRepository
+
+    going(api, world)
+    sessions = SessionRepository()
+    series_id = world["series_here"]["series_id"]
+    for item in sessions.in_series(series_id, clock.now):  # as written before the hour layout
+        minute = f"{item.start:%Y-%m-%dT%H:%M}"
+        item.update(
+            actions=[
+                SessionItem.start_minute.set(f"START#{minute}#{keys.start_shard(item.session_id)}"),
+                SessionItem.start_sk.set(item.session_id),
+            ]
+        )
+    assert sweep_due(hub, clock) == 0
+
+    rewritten = sum(sessions.reindex_starts(s.series_id, clock.now) for s in SeriesRepository().active())
+
+    assert rewritten >= 1
+    assert sweep_due(hub, clock) == 1
+    assert sum(sessions.reindex_starts(s.series_id, clock.now) for s in SeriesRepository().active()) == 0
+
+
 # --- 14. a claim left by a dead worker is a lease, never a "sent" -----------------------------
 
 
