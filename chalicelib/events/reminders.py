@@ -11,6 +11,7 @@ from chalicelib.observability import logger
 from chalicelib.services.container import services
 from chalicelib.services.reminders import Job, PoisonMessageError
 from chalicelib.settings import reminder_queue_name
+from chalicelib.store.reminders import ClaimHeldError
 
 reminders = Blueprint(__name__)
 
@@ -40,6 +41,9 @@ def reminder_worker(event: Any) -> dict[str, list[dict[str, str]]]:
             logger().error("sending stopped: the provider refuses Hearth's configuration")
             failures.append({"itemIdentifier": message_id})
             misconfigured = True
+        except ClaimHeldError:  # another worker is sending it, or died doing so: back after the lease
+            logger().info("reminder claimed elsewhere; retried later")
+            failures.append({"itemIdentifier": message_id})
         except PoisonMessageError:
             logger().error("unreadable reminder message")
             failures.append({"itemIdentifier": message_id})

@@ -277,8 +277,8 @@ def _chunks(start: datetime, end: datetime) -> Iterable[tuple[datetime, datetime
 
 def _windows(start: datetime, end: datetime, leads: set[int]) -> list[tuple[datetime, datetime]]:
     """Start minutes [first, last] of sessions due in [start, end), merged across lead times."""
-    first, last = minute(start), minute(end - timedelta(seconds=1))
-    spans = sorted((first + timedelta(minutes=lead), last + timedelta(minutes=lead)) for lead in leads)
+    due_first, due_last = minute(start), minute(end - timedelta(seconds=1))
+    spans = sorted((due_first + timedelta(minutes=m), due_last + timedelta(minutes=m)) for m in leads)
     merged: list[tuple[datetime, datetime]] = []
     for first, last in spans:
         if merged and first <= merged[-1][1] + timedelta(minutes=1):
