@@ -404,6 +404,42 @@ def route_requests() -> list[Line]:
     return lines
 
 
+def _group_with_member(group_id: str, member_id: str, prefs: dict, phone: bytes, index: int) -> list[Any]:
+    """A group and one member going by SMS, as the bench's sweeps need them."""
+    from chalicelib.store import keys
+    from chalicelib.store.groups import GroupItem
+    from chalicelib.store.members import MemberItem
+
+    group, member = keys.group(group_id), keys.member(group_id, member_id)
+    return [
+        GroupItem(
+            group.pk,
+            group.sk,
+            group_id=group_id,
+            name="n",
+            topic="t",
+            timezone="UTC",
+            access="invite",
+            session_label="your session",
+        ),
+        MemberItem(
+            member.pk,
+            member.sk,
+            group_id=group_id,
+            member_id=member_id,
+            handle="Bench",
+            handle_key=f"bench{index}",
+            timezone="UTC",
+            reminders=prefs,
+            token_hash=f"t{index}",
+            feed_hash=f"f{index}",
+            feed_enc=b"x",
+            phone_enc=phone,
+            phone_status="verified",
+        ),
+    ]
+
+
 def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int = 50) -> list[Line]:
     """DynamoDB requests for one sweep minute as series grow but the same 50 sessions are due,
     and requests per reminder the worker sends."""
@@ -423,8 +459,6 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
         from chalicelib.services.container import services
         from chalicelib.settings import reset_settings
         from chalicelib.store import keys
-        from chalicelib.store.groups import GroupItem
-        from chalicelib.store.members import MemberItem
         from chalicelib.store.sessions import SeriesItem, SessionItem, iso_minute
         from chalicelib.store.tables import HearthItem, bind, create_table
         from scripts.local_runner import LocalRunner
@@ -482,37 +516,8 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
                         )
                     )
                     if due:
-                        group = keys.group(group_id)
-                        batch.save(
-                            GroupItem(
-                                group.pk,
-                                group.sk,
-                                group_id=group_id,
-                                name="n",
-                                topic="t",
-                                timezone="UTC",
-                                access="invite",
-                                session_label="your session",
-                            )
-                        )
-                        member = keys.member(group_id, "mem_bench")
-                        batch.save(
-                            MemberItem(
-                                member.pk,
-                                member.sk,
-                                group_id=group_id,
-                                member_id="mem_bench",
-                                handle="Bench",
-                                handle_key="bench",
-                                timezone="UTC",
-                                reminders=prefs,
-                                token_hash="t",
-                                feed_hash="f",
-                                feed_enc=b"x",
-                                phone_enc=phone,
-                                phone_status="verified",
-                            )
-                        )
+                        for item in _group_with_member(group_id, "mem_bench", prefs, phone, index):
+                            batch.save(item)
 
         sqs = boto3.client("sqs")
         url = sqs.get_queue_url(QueueName="hearth-reminders")["QueueUrl"]
@@ -578,8 +583,6 @@ def catch_up_sweep(series_count: int = 96, hours: int = 24) -> list[Line]:
         from chalicelib.services.container import services
         from chalicelib.settings import reset_settings
         from chalicelib.store import keys
-        from chalicelib.store.groups import GroupItem
-        from chalicelib.store.members import MemberItem
         from chalicelib.store.sessions import SeriesItem
         from chalicelib.store.tables import HearthItem, bind, create_table
         from scripts.local_runner import LocalRunner
@@ -613,37 +616,8 @@ def catch_up_sweep(series_count: int = 96, hours: int = 24) -> list[Line]:
                 )
                 batch.save(item)
                 series.append(item)
-                group = keys.group(group_id)
-                batch.save(
-                    GroupItem(
-                        group.pk,
-                        group.sk,
-                        group_id=group_id,
-                        name="n",
-                        topic="t",
-                        timezone="UTC",
-                        access="invite",
-                        session_label="your session",
-                    )
-                )
-                member = keys.member(group_id, "mem_catch")
-                batch.save(
-                    MemberItem(
-                        member.pk,
-                        member.sk,
-                        group_id=group_id,
-                        member_id="mem_catch",
-                        handle="Catch",
-                        handle_key="catch",
-                        timezone="UTC",
-                        reminders=prefs,
-                        token_hash=f"t{index}",
-                        feed_hash=f"f{index}",
-                        feed_enc=b"x",
-                        phone_enc=phone,
-                        phone_status="verified",
-                    )
-                )
+                for extra in _group_with_member(group_id, "mem_catch", prefs, phone, index):
+                    batch.save(extra)
         for item in series:
             hub.sessions.materialise(item, window + timedelta(hours=hours + 25))
             for session in hub.sessions.sessions.in_series(item.series_id, window):

@@ -233,10 +233,11 @@ def test_a_moved_notice_is_not_sent_after_the_session_was_cancelled(api, world, 
     assert ["cancelled" in text for text in sent] == [True]
 
 
-def test_a_promoted_notice_does_not_reach_someone_who_left(api, world, hub, clock, queue):
-    token = world["facilitator_here"]["token"]
+def _waitlisted_then_promoted(api: Api, world) -> tuple[str, dict]:
+    """A one-seat session: someone takes the seat, `waiting` queues, the first leaves and
+    `waiting` is promoted (a notice is queued). Returns the RSVP path and `waiting`."""
     series = api.create_series(
-        token,
+        world["facilitator_here"]["token"],
         world["group_here"]["group_id"],
         capacity=1,
         rrule="FREQ=WEEKLY;BYDAY=WE",
@@ -247,7 +248,12 @@ def test_a_promoted_notice_does_not_reach_someone_who_left(api, world, hub, cloc
     waiting = going(api, world)
     api.call("PUT", rsvp, token=first["token"])
     assert api.call("PUT", rsvp, token=waiting["token"]).json["status"] == "waitlisted"
-    api.call("DELETE", rsvp, token=first["token"])  # `waiting` is promoted: a notice is queued
+    api.call("DELETE", rsvp, token=first["token"])
+    return rsvp, waiting
+
+
+def test_a_promoted_notice_does_not_reach_someone_who_left(api, world, hub, clock, queue):
+    rsvp, waiting = _waitlisted_then_promoted(api, world)
     api.call("DELETE", rsvp, token=waiting["token"])  # ... and then they leave too
 
     queue.drain()
@@ -256,20 +262,7 @@ def test_a_promoted_notice_does_not_reach_someone_who_left(api, world, hub, cloc
 
 
 def test_a_promoted_member_still_going_is_told(api, world, hub, clock, queue):
-    token = world["facilitator_here"]["token"]
-    series = api.create_series(
-        token,
-        world["group_here"]["group_id"],
-        capacity=1,
-        rrule="FREQ=WEEKLY;BYDAY=WE",
-        start_local="2026-12-02T10:00",
-    )
-    rsvp = f"/v1/sessions/{series['next_sessions'][0]['session_id']}/rsvp"
-    first = api.member(world["group_here"]["invite"]["code"])
-    waiting = going(api, world)
-    api.call("PUT", rsvp, token=first["token"])
-    api.call("PUT", rsvp, token=waiting["token"])
-    api.call("DELETE", rsvp, token=first["token"])
+    _waitlisted_then_promoted(api, world)
 
     queue.drain()
 

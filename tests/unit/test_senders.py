@@ -123,23 +123,18 @@ CONFIGURATION = [
 ]
 
 
-@pytest.mark.parametrize(("operation", "code", "status", "message"), TRANSIENT)
-def test_sns_throttles_and_outages_are_transient(sns, operation, code, status, message):
+@pytest.mark.parametrize(
+    ("operation", "code", "status", "message", "kind"),
+    [(*case, TransientSendError) for case in TRANSIENT]
+    + [(*case, ConfigurationSendError) for case in CONFIGURATION],
+)
+def test_sns_failures_are_read_by_code_and_status(sns, operation, code, status, message, kind):
+    """Throttles and outages are retried; configuration errors blame no recipient."""
     if operation == "publish":
         sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
     sns.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=status)
 
-    with pytest.raises(TransientSendError):
-        AwsSender().sms("+16145550123", "Hello")
-
-
-@pytest.mark.parametrize(("operation", "code", "status", "message"), CONFIGURATION)
-def test_sns_configuration_errors_blame_no_recipient(sns, operation, code, status, message):
-    if operation == "publish":
-        sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
-    sns.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=status)
-
-    with pytest.raises(ConfigurationSendError):
+    with pytest.raises(kind):
         AwsSender().sms("+16145550123", "Hello")
 
 
