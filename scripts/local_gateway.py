@@ -285,7 +285,7 @@ def _management_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
     class ManagementHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the path carries connection ids; nothing to log
 
         def _connection_id(self) -> str | None:
@@ -314,7 +314,7 @@ def _management_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
                 self._answer(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, error="NotFoundException")
             return connection_id
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             connection_id = self._route()
             if connection_id is None:
@@ -324,7 +324,7 @@ def _management_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
             else:
                 self._gone()
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             connection_id = self._route()
             if connection_id is None:
                 return
@@ -333,7 +333,7 @@ def _management_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
             else:
                 self._gone()
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             connection_id = self._route()
             if connection_id is None:
                 return

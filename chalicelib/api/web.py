@@ -29,7 +29,6 @@ WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 HTML = "text/html"
 
 
-
 @cache
 def page_policy(socket_url: str | None) -> str:
     """The pages' policy: this origin only, plus the origin of the room's socket (if any) to connect to."""
@@ -49,6 +48,7 @@ def page_policy(socket_url: str | None) -> str:
             "frame-ancestors 'none'",
         )
     )
+
 
 # The only files served under /static/, each on its own route (no path is built from input).
 ASSETS = {

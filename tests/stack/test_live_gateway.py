@@ -43,11 +43,20 @@ def room(stack: Stack) -> dict[str, Any]:
     """A group, its facilitator and two members."""
     facilitator = _ok(stack, "POST", "/v1/admin/facilitators", {"display_name": "Robin"}, ADMIN_TOKEN)
     group = _ok(
-        stack, "POST", "/v1/groups", {"name": "Live Circle", "topic": "sleep", "timezone": "UTC"}, facilitator["token"]
+        stack,
+        "POST",
+        "/v1/groups",
+        {"name": "Live Circle", "topic": "sleep", "timezone": "UTC"},
+        facilitator["token"],
     )
     first = _ok(stack, "POST", "/v1/join", {"code": group["invite"]["code"], "handle": "Calm Heron"})
     second = _ok(stack, "POST", "/v1/join", {"code": group["invite"]["code"], "handle": "Bright Finch"})
-    return {"group_id": group["group_id"], "facilitator": facilitator["token"], "first": first, "second": second}
+    return {
+        "group_id": group["group_id"],
+        "facilitator": facilitator["token"],
+        "first": first,
+        "second": second,
+    }
 
 
 def _open(stack: Stack, token: str, **params: str) -> ClientConnection:
@@ -86,7 +95,11 @@ def test_a_member_receives_posts_and_hides_over_a_real_websocket(stack, room):
         _until(lambda: len(registry(stack, room["group_id"])) == 1, "the connection was never registered")
 
         posted = _ok(
-            stack, "POST", f"/v1/groups/{room['group_id']}/messages", {"body": "Anyone here?"}, room["second"]["token"]
+            stack,
+            "POST",
+            f"/v1/groups/{room['group_id']}/messages",
+            {"body": "Anyone here?"},
+            room["second"]["token"],
         )["message"]
         assert _frame(socket) == {"type": "message", "message": posted | {"mine": False}}
 
@@ -177,7 +190,7 @@ def test_the_connections_api_speaks_api_gateways_dialect(stack, room):
 
         described = client.get_connection(ConnectionId=connection_id)
         assert described["Identity"]["SourceIp"] == "127.0.0.1"
-        client.post_to_connection(ConnectionId=connection_id, Data='{"type": "ping"}'.encode())
+        client.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "ping"}')
         assert _frame(socket) == {"type": "ping"}
         client.delete_connection(ConnectionId=connection_id)
         with pytest.raises(ConnectionClosed):
