@@ -305,42 +305,31 @@ def _management_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(raw)
 
-        def _gone(self) -> None:
-            self._answer(HTTPStatus.GONE, {"message": None}, error="GoneException")
-
-        def _route(self) -> str | None:
+        def _target(self) -> str | None:
+            """The connection id in the path, or None (answered 404: not an @connections URL)."""
             connection_id = self._connection_id()
             if connection_id is None:
                 self._answer(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, error="NotFoundException")
             return connection_id
 
+        def _reply(self, status: int, done: bool | dict[str, Any] | None) -> None:
+            """`done` falsy: the gateway holds no such connection, which API Gateway calls gone."""
+            if not done:
+                self._answer(HTTPStatus.GONE, {"message": None}, error="GoneException")
+            else:
+                self._answer(status, done if isinstance(done, dict) else None)
+
         def do_POST(self) -> None:
             data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            connection_id = self._route()
-            if connection_id is None:
-                return
-            if gateway.post(connection_id, data):
-                self._answer(HTTPStatus.OK)
-            else:
-                self._gone()
+            if (connection_id := self._target()) is not None:
+                self._reply(HTTPStatus.OK, gateway.post(connection_id, data))
 
         def do_DELETE(self) -> None:
-            connection_id = self._route()
-            if connection_id is None:
-                return
-            if gateway.delete(connection_id):
-                self._answer(HTTPStatus.NO_CONTENT)
-            else:
-                self._gone()
+            if (connection_id := self._target()) is not None:
+                self._reply(HTTPStatus.NO_CONTENT, gateway.delete(connection_id))
 
         def do_GET(self) -> None:
-            connection_id = self._route()
-            if connection_id is None:
-                return
-            described = gateway.describe(connection_id)
-            if described is None:
-                self._gone()
-            else:
-                self._answer(HTTPStatus.OK, described)
+            if (connection_id := self._target()) is not None:
+                self._reply(HTTPStatus.OK, gateway.describe(connection_id))
 
     return ManagementHandler

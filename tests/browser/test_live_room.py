@@ -59,14 +59,19 @@ def group(api) -> dict[str, Any]:
 def _room(new_page: Any, group: dict[str, Any], member: dict[str, Any], live: Live) -> Any:
     """A member's room page, signed in, once its socket is open and it has caught up."""
     page = live.watch(new_page(PHONE))
+    _open_room(page, group, member)
+    expect(page.locator("body")).to_have_attribute("data-live", "open", timeout=WAIT)
+    return page
+
+
+def _open_room(page: Any, group: dict[str, Any], member: dict[str, Any]) -> None:
+    """Signs the page in as `member` (their token in this origin's storage) and opens the room."""
     page.goto("/")
     page.evaluate(
         "([gid, value]) => localStorage.setItem('hearth.member.' + gid, value)",
         [group["group_id"], json.dumps({"token": member["token"], "member_id": member["member_id"]})],
     )
     page.goto(f"/g/{group['group_id']}")
-    expect(page.locator("body")).to_have_attribute("data-live", "open", timeout=WAIT)
-    return page
 
 
 def test_a_post_and_its_hiding_reach_the_other_member_over_the_socket(api, group, new_page, live_url):
@@ -136,12 +141,7 @@ def test_while_the_socket_is_down_the_page_polls_and_it_stops_once_the_socket_is
             route.connect_to_server()
 
     page.route_web_socket(re.compile(re.escape(live_url) + r"\?.*"), gateway)
-    page.goto("/")
-    page.evaluate(
-        "([gid, value]) => localStorage.setItem('hearth.member.' + gid, value)",
-        [group["group_id"], json.dumps({"token": member["token"], "member_id": member["member_id"]})],
-    )
-    page.goto(f"/g/{group['group_id']}")
+    _open_room(page, group, member)
     expect(page.locator("body")).to_have_attribute("data-live", "polling", timeout=WAIT)
 
     api.ok("POST", f"/v1/groups/{group['group_id']}/messages", {"body": "still there?"}, other["token"])
