@@ -556,6 +556,8 @@ def test_the_zip_ships_the_app_with_bytecode_for_its_runtime_and_nothing_else(pa
         names = set(zipped.namelist())
         assert {"app.py", "chalice/app.py", "chalicelib/__init__.py"} <= names
         assert not [n for n in names if n.startswith(("tests/", "scripts/", "infra/", ".chalice/"))]
+        assert not [n for n in names if n.startswith("websockets/")]  # the local gateway's, never Lambda's
+        assert "chalicelib/web/live.js" in names
         pycs = [n for n in names if n.endswith(".pyc")]
         assert pycs
         assert all(f".{tag}.pyc" in n for n in pycs), "bytecode for another Python"
