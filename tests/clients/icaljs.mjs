@@ -39,8 +39,12 @@ function expand({ ics, from, to }) {
   }
   const found = [];
   for (const [uid, { master, exceptions }] of byUid) {
-    const event = new ICAL.Event(master);
-    for (const exception of exceptions) event.relateException(new ICAL.Event(exception));
+    // Related by UID, as calendar apps do: left to itself, `new ICAL.Event(component)` relates
+    // every RECURRENCE-ID in the file, of any UID, keyed by its local time alone.
+    const event = new ICAL.Event(master, {
+      strictExceptions: true,
+      exceptions: exceptions.map(exception => new ICAL.Event(exception)),
+    });
     const iterator = event.iterator();
     for (let next = iterator.next(); next; next = iterator.next()) {
       const details = event.getOccurrenceDetails(next);
