@@ -174,7 +174,9 @@ def _events(
             continue
         if _misread(nominal(occurrence.original_start), occurrence.start, duration, zone_info):
             events.append(
-                override(occurrence.original_start, occurrence.start, occurrence.start + duration, series.sequence)
+                override(
+                    occurrence.original_start, occurrence.start, occurrence.start + duration, series.sequence
+                )
             )
     return events
 

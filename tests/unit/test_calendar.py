@@ -118,7 +118,11 @@ CHANGE_OVER_SERIES = [
     ),
     # 30 minutes from 01:45 across both changes: 30 real minutes, whatever the wall clock says
     CalendarSeries(
-        "ser_jjjjjjjjjjjjjjjj", datetime(2027, 3, 1, 1, 45), "America/New_York", 30, "FREQ=DAILY;UNTIL=20271201"
+        "ser_jjjjjjjjjjjjjjjj",
+        datetime(2027, 3, 1, 1, 45),
+        "America/New_York",
+        30,
+        "FREQ=DAILY;UNTIL=20271201",
     ),
     CalendarSeries(
         "ser_kkkkkkkkkkkkkkkk",
@@ -199,7 +203,8 @@ def test_vtimezone_onsets_are_read_in_the_offset_before_them():
     assert "TZOFFSETTO:-0400" in daylight
     assert re.search(r"DTSTART:\d{8}T020000", daylight)
     assert "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3" in daylight
-    assert "COMMENT" not in zone and "RDATE" not in zone
+    assert "COMMENT" not in zone
+    assert "RDATE" not in zone
 
 
 def test_irregular_zone_changes_are_listed_one_rdate_each():
