@@ -76,6 +76,12 @@ def test_independent_expander_agrees_with_the_api(api, world):
     from_api = sorted(s["start"] for s in listed.json["sessions"] if s["status"] == "scheduled")
     from_ics = sorted(e["DTSTART"].dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for e in expanded)
     assert from_api == from_ics
+    # and Mozilla ical.js, reading only the file's VTIMEZONEs, shows the same starts and ends
+    shown = icaljs.expand(body, datetime(2026, 11, 27, tzinfo=UTC), datetime(2027, 11, 27, tzinfo=UTC))
+    assert sorted(
+        (start.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for (_, start), end in shown.items()
+    ) == sorted((s["start"], s["end"]) for s in listed.json["sessions"] if s["status"] == "scheduled")
     assert "2026-12-23T13:15:00Z" in from_ics
     assert "2027-03-28T01:30:00Z" in from_ics  # last Sunday of March in London, after the clocks change
 
@@ -88,6 +94,13 @@ def test_private_feed_follows_its_secret_and_rotates(api, world):
     assert status == 200
     assert "BEGIN:VEVENT" in body
     assert "meet.example.org" not in body
+    listed = api.call("GET", f"/v1/groups/{world['group_here']['group_id']}/sessions", token=token).json
+    shown = icaljs.expand(
+        body, datetime(2026, 11, 27, 12, tzinfo=UTC), datetime(2026, 12, 27, 12, tzinfo=UTC)
+    )
+    assert sorted(start.strftime("%Y-%m-%dT%H:%M:%SZ") for _, start in shown) == [
+        s["start"] for s in listed["sessions"]
+    ]
 
     api.call("POST", "/v1/me/calendar-token", token=token)
     assert _ics(api, path)[0] == 404
