@@ -18,6 +18,7 @@ zone's real transitions over the span the calendar covers.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,7 +129,7 @@ def _events(
     first = recurrence.first_occurrence(series.start_local, tz, series.rrule)
     if first is None:
         return []
-    rule = recurrence.utc_until(series.rrule, series.start_local, tz)
+    rule = _until_for_every_client(series, zone_info)
     url = series.url if include_links else None
     duration = timedelta(minutes=series.duration_minutes)
 
@@ -179,6 +180,28 @@ def _events(
                 )
             )
     return events
+
+
+def _until_for_every_client(series: CalendarSeries, zone_info: ZoneInfo) -> recurrence.Rule:
+    """The rule with a UTC UNTIL that keeps its last session for every client.
+
+    UNTIL is the last session's instant; when that session's local time is ambiguous, a client that
+    reads it as the second instant would find it after UNTIL and drop it, so UNTIL becomes the
+    second instant (no other session can fall in between: sessions are at least a day apart).
+    """
+    rule = recurrence.utc_until(series.rrule, series.start_local, series.timezone)
+    if not isinstance(rule.until, datetime):
+        return rule
+    local = rule.until.astimezone(zone_info)
+    later = local.replace(fold=1)
+    if local.fold or later.utcoffset() == local.utcoffset():
+        return rule
+    last = recurrence.expand(
+        series.start_local, series.timezone, rule, rule.until, rule.until + timedelta(minutes=1)
+    )
+    if not last:
+        return rule
+    return dataclasses.replace(rule, until=later.astimezone(UTC))
 
 
 def _misread(local: datetime, start: datetime, duration: timedelta, zone_info: ZoneInfo) -> bool:

@@ -12,8 +12,6 @@ when the series is edited or split. Its online link is Hearth's join page for th
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -95,11 +93,6 @@ def listing_name(name: str) -> str:
     if not name[NAME_LIMIT - 1].isspace() and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-–—") + "…"
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "group"
 
 
 @dataclass(frozen=True)

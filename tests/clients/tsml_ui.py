@@ -1,4 +1,4 @@
-"""tsml-ui's own loader (code4recovery/tsml-ui, see tsml_ui/SOURCE.md), bundled with esbuild and run with node."""
+"""tsml-ui's own loader (code4recovery/tsml-ui, see tsml_ui/SOURCE.md), bundled by esbuild, run by node."""
 
 from __future__ import annotations
 

@@ -139,6 +139,14 @@ CHANGE_OVER_SERIES = [
             ),
         ),
     ),
+    # its last session is the first 01:30 of the fall-back night
+    CalendarSeries(
+        "ser_mmmmmmmmmmmmmmmm",
+        datetime(2027, 11, 3, 1, 30),
+        "America/New_York",
+        30,
+        "FREQ=DAILY;UNTIL=20271107",
+    ),
     # moved to the first 01:30 of New York's fall-back night (05:30Z), which a TZID cannot name
     # for every client
     CalendarSeries(
@@ -169,7 +177,7 @@ def test_ical_js_shows_every_session_at_the_api_instants():
     every = ALL_SERIES + EDGE_OF_DST_SERIES + CHANGE_OVER_SERIES
     window = (utc(2027, 1, 1), utc(2028, 1, 1))
 
-    # When Mozilla ical.js expands the calendar with its own VTIMEZONEs
+    # When Mozilla ical.js expands the calendar with the file's VTIMEZONEs
     found = icaljs.expand(render(every), *window)
 
     # Then it shows exactly the API's sessions: same starts, same ends
@@ -191,6 +199,9 @@ def test_ical_js_reads_fall_back_and_ramadan_sessions_as_the_api_does():
     assert ("ser_kkkkkkkkkkkkkkkk@hearth", utc(2027, 3, 20, 18, 0)) in found
     assert ("ser_kkkkkkkkkkkkkkkk@hearth", utc(2027, 2, 17, 1, 30)) in found
     assert ("ser_llllllllllllllll@hearth", utc(2027, 11, 7, 5, 30)) in found
+    assert max(start for uid, start in found if uid == "ser_mmmmmmmmmmmmmmmm@hearth") == utc(
+        2027, 11, 7, 5, 30
+    )
 
 
 def test_vtimezone_onsets_are_read_in_the_offset_before_them():
