@@ -28,7 +28,7 @@ def _ics(feed: Feed) -> Response:
 
 
 class Meeting(ResponseModel):
-    name: str = Field(max_length=65, description="Cut at a word, with an ellipsis, past 64 characters")
+    name: str = Field(max_length=64, description="Cut at a word, with an ellipsis, past 64 characters")
     slug: str = Field(max_length=64, description="Stable across edits and splits of the series")
     day: int | list[int] = Field(description="0 = Sunday … 6 = Saturday; one entry per weekday")
     time: str
