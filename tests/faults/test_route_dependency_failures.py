@@ -1,0 +1,98 @@
+"""Every route answers a DynamoDB or SQS failure with 503 and the contract body, never 500.
+
+Routes are the authorization matrix's (which a test keeps equal to the app's routes). Each is
+called by a caller it serves while every DynamoDB request fails as DynamoDB answers after
+botocore's retries; then with the failure at each single step in turn, so a multi-step route is
+cut between any two of its requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.faults.botocore_faults import Faults
+from tests.integration.test_authorization_matrix import MATRIX, _fill
+
+MAX_STEPS = 40
+
+
+def _served_caller(expected: dict[str, int]) -> str:
+    """A caller the route serves (a success if any caller gets one), tried in a stable order."""
+    for caller in ("facilitator_here", "member_here", "admin", "anonymous"):
+        if expected[caller] < 400:
+            return caller
+    return "member_here"
+
+
+def _values(api, world) -> dict[str, str]:
+    values = {
+        "group_id": world["group_here"]["group_id"],
+        "member_id": world["member_here"]["member_id"],
+        "code": world["group_here"]["invite"]["code"],
+        "other_facilitator": world["facilitator_there"]["facilitator_id"],
+        "series_id": world["series_here"]["series_id"],
+        "session_id": world["session_here"],
+        "feed_token": world["feed_token"],
+        "token": "grp_x.mem_y.0000",
+    }
+    values["message_id"] = api.call(
+        "POST",
+        f"/v1/groups/{values['group_id']}/messages",
+        {"body": "Welcome, everyone"},
+        token=world["facilitator_here"]["token"],
+    ).json["message"]["message_id"]
+    return values
+
+
+def _call(api, route, values, token):
+    method, template = route
+    spec, _expected = MATRIX[route]
+    return api.call(method, _fill(template, values), _fill(spec.get("body"), values), token=token)
+
+
+def _assert_contract(response: Any, route: Any) -> None:
+    assert response.status_code != 500, (route, response.body)
+    if response.status_code >= 400:
+        body = json.loads(response.body)
+        assert set(body) >= {"code", "message"}, (route, response.body)
+
+
+ROUTES = sorted(r for r in MATRIX if not r[1].startswith("/static/"))
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_answers_503_when_dynamodb_fails(api, world, callers, faults: Faults, route):
+    values = _values(api, world)
+    caller = _served_caller(MATRIX[route][1])
+    rule = faults.fail("dynamodb", "*", code="ProvisionedThroughputExceededException", times=None)
+
+    response = _call(api, route, values, callers[caller])
+
+    faults.clear()
+    if rule.fired == 0:  # a page or document that needs no stored state
+        assert response.status_code == MATRIX[route][1][caller], (route, response.body)
+        return
+    assert response.status_code == 503, (route, caller, response.status_code, response.body)
+    assert json.loads(response.body) == {
+        "code": "unavailable",
+        "message": "The service is temporarily unavailable.",
+    }
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_never_answers_500_when_any_one_step_fails(api, world, callers, faults: Faults, route):
+    """The failure at step n, for every n the route reaches: a contract answer each time."""
+    values = _values(api, world)
+    caller = _served_caller(MATRIX[route][1])
+    for step in range(MAX_STEPS):
+        rule = faults.fail("dynamodb", "*", code="InternalServerError", status=500, after=step)
+        response = _call(api, route, values, callers[caller])
+        fired = rule.fired > 0
+        faults.clear()
+        _assert_contract(response, (route, step))
+        if not fired:
+            return
+    pytest.fail(f"{route} made more than {MAX_STEPS} DynamoDB requests")
