@@ -100,6 +100,9 @@ def occurrence(series_id: str, original_start_compact: str) -> Key:
 ACTIVE_SERIES = "ACTIVESERIES"  # gsi2 partition of series the daily job keeps materialising
 
 
+OWED_NOTICES = "OWEDNOTICES"  # gsi1 partition of sessions holding notices not yet queued
+
+
 def group_series(group_id: str) -> str:
     return f"GROUPSERIES#{group_id}"
 
