@@ -452,7 +452,10 @@ class SessionService:
         except DependencyError:
             count("notices_deferred", len(bodies))
             return
-        self.sessions.settle(item, bodies)
+        try:
+            self.sessions.settle(item, bodies)
+        except DependencyError:
+            count("notices_unsettled", len(bodies))  # queued twice at worst; the ledger sends once
 
     def deliver_owed(self) -> int:
         """Queue every notice still owed (a change whose queueing failed); run every minute."""
