@@ -79,6 +79,11 @@ def phone_index(phone_hash: str) -> str:
     return f"PHONE#{phone_hash}"
 
 
+def phone_membership(phone_hash: str, group_id: str) -> Key:
+    """The one membership a phone (by keyed hash) may hold in a group: written with the membership."""
+    return Key(f"PHONE#{phone_hash}", f"MEMBERSHIP#{group_id}")
+
+
 def membership_ref(group_id: str, member_id: str) -> str:
     return f"{group_id}#{member_id}"
 

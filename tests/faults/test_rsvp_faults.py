@@ -98,7 +98,10 @@ def test_cancelled_session_whose_queueing_fails_still_tells_members(api, seats, 
 def test_owed_notice_is_queued_by_the_minute_job(api, seats, faults: Faults):
     faults.fail(*SQS_SEND, code="InternalError", status=500, times=None)
     api.call(
-        "PATCH", f"/v1/sessions/{seats['session_id']}", {"status": "cancelled"}, token=seats["facilitator"]["token"]
+        "PATCH",
+        f"/v1/sessions/{seats['session_id']}",
+        {"status": "cancelled"},
+        token=seats["facilitator"]["token"],
     )
     faults.clear()
 
