@@ -50,7 +50,7 @@ def test_erasure_failing_at_any_step_is_finished_by_the_retry(api, world, faults
     assert first.status_code in (204, 503), first.body
     retry = api.call("DELETE", "/v1/me", token=leaving["token"])
     assert retry.status_code == (401 if first.status_code == 204 else 204), retry.body
-    seats, taken, uses = seats_and_uses(group_id, code)
+    seats, taken, _uses = seats_and_uses(group_id, code)
     assert (seats, taken) == (before[0] - 1, before[1] - 1)  # the seat and the handle are free again
     assert "Leaving Soon" not in handles(api, world)
     assert api.join(code, "Leaving Soon").status_code == 201

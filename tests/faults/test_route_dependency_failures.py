@@ -96,3 +96,36 @@ def test_route_never_answers_500_when_any_one_step_fails(api, world, callers, fa
         if not fired:
             return
     pytest.fail(f"{route} made more than {MAX_STEPS} DynamoDB requests")
+
+
+# Routes whose success queues notices, with what the caller gets while SQS fails: the change
+# answers as usual and owes its notices until the queue takes them (tests/faults/test_rsvp_faults.py
+# follows them to the queue).
+QUEUEING = {
+    ("PATCH", "/v1/sessions/{session_id}", "cancel"): ({"status": "cancelled"}, 200),
+    ("PATCH", "/v1/sessions/{session_id}", "move"): ({"start_local": "2026-12-02T19:00"}, 200),
+    ("DELETE", "/v1/series/{series_id}", "end"): (None, 204),
+    ("DELETE", "/v1/sessions/{session_id}/rsvp", "leave"): (None, 204),
+}
+
+
+@pytest.mark.parametrize("route", sorted(QUEUEING), ids=lambda route: route[2])
+def test_route_that_queues_answers_the_contract_when_sqs_fails(api, world, callers, faults: Faults, route):
+    method, template, name = route
+    body, expected = QUEUEING[route]
+    values = _values(api, world)
+    facilitator = callers["facilitator_here"]
+    api.call("PATCH", f"/v1/series/{values['series_id']}", {"capacity": 1}, token=facilitator)
+    holder = api.member(values["code"])  # going; member_here waits behind
+    for token in (holder["token"], world["member_here"]["token"]):
+        api.call("PUT", f"/v1/sessions/{values['session_id']}/rsvp", token=token)
+    rule = faults.fail(
+        "sqs", "SendMessageBatch", code="AWS.SimpleQueueService.Throttling", status=403, times=None
+    )
+
+    response = api.call(
+        method, template.format(**values), body, token=holder["token"] if name == "leave" else facilitator
+    )
+
+    assert rule.fired, "the route queued nothing: the case proves nothing"
+    assert response.status_code == expected, response.body
