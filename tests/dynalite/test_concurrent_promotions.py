@@ -4,9 +4,10 @@ goes to the head of the waitlist, never to a newcomer (freeing and promoting are
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
+
+from tests.dynalite.conftest import weekly_session
 
 pytestmark = pytest.mark.dynalite
 
@@ -14,40 +15,11 @@ pytestmark = pytest.mark.dynalite
 def test_freed_seats_go_to_the_waitlist_heads_while_newcomers_rsvp(dynalite):
     from chalicelib.domain.identity import Caller, Role
     from chalicelib.domain.recurrence import parse_session_id
-    from chalicelib.services.groups import GroupService
-    from chalicelib.services.sessions import SessionService
-    from chalicelib.store.facilitators import FacilitatorItem
 
-    FacilitatorItem("FAC#fac_seat", "FAC", facilitator_id="fac_seat", display_name="S", token_hash="x").save()
-    facilitator = Caller(Role.FACILITATOR, subject_id="fac_seat")
-    groups = GroupService()
-    group = groups.create(
-        facilitator,
-        name="Seats Group",
-        topic="seats",
-        description="",
-        timezone="UTC",
-        access="invite",
-        listed=False,
-        max_members=None,
-        session_label=None,
-    )
-    sessions = SessionService(groups=groups, clock=lambda: datetime(2026, 11, 27, 12, tzinfo=UTC))
-    series = sessions.create_series(
-        facilitator,
-        group.group_id,
-        title=None,
-        start_local="2026-12-01T18:00",
-        timezone="UTC",
-        duration_minutes=60,
-        rrule="FREQ=WEEKLY",
-        capacity=8,
-        conference_url=None,
-    )
-    session_id = series.next_sessions[0].session_id
+    sessions, _facilitator, group_id, session_id = weekly_session(8, "fac_seat")
 
     def member(name: str) -> Caller:
-        return Caller(Role.MEMBER, subject_id=name, group_id=group.group_id)
+        return Caller(Role.MEMBER, subject_id=name, group_id=group_id)
 
     holders = [member(f"mem_hold_{i:02d}") for i in range(8)]
     waiting = [member(f"mem_wait_{i:02d}") for i in range(8)]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.faults.botocore_faults import Faults
-from tests.integration.test_authorization_matrix import MATRIX, _fill
+from tests.integration.test_authorization_matrix import MATRIX, _fill, route_values
 
 MAX_STEPS = 40
 
@@ -28,23 +28,7 @@ def _served_caller(expected: dict[str, int]) -> str:
 
 
 def _values(api, world) -> dict[str, str]:
-    values = {
-        "group_id": world["group_here"]["group_id"],
-        "member_id": world["member_here"]["member_id"],
-        "code": world["group_here"]["invite"]["code"],
-        "other_facilitator": world["facilitator_there"]["facilitator_id"],
-        "series_id": world["series_here"]["series_id"],
-        "session_id": world["session_here"],
-        "feed_token": world["feed_token"],
-        "token": "grp_x.mem_y.0000",
-    }
-    values["message_id"] = api.call(
-        "POST",
-        f"/v1/groups/{values['group_id']}/messages",
-        {"body": "Welcome, everyone"},
-        token=world["facilitator_here"]["token"],
-    ).json["message"]["message_id"]
-    return values
+    return route_values(api, world, with_message=True)
 
 
 def _call(api, route, values, token):
