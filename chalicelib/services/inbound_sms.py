@@ -141,12 +141,24 @@ class InboundSms:
         code = normalise_code(rest)
         if code is None:
             return self._bad_code(hashed, at)
+        invite = self.membership.invites.get(code)
+        group_id = None if invite is None else invite.group_id
+        # a member who joined on the web and verified this phone later holds no phone item
+        mine = [m for m in self.members.by_phone(hashed) if m.group_id == group_id and m.status == ACTIVE]
+        if mine:
+            return [self._welcome(mine[0], self.membership.reissue_token(mine[0]), at)]
         try:
             joined = self.membership.join(ANONYMOUS, code, None, None, phone=number, now=at)
         except AlreadyMemberError as exc:  # texted twice, or a redelivery after the join landed
-            member = None if exc.member_id is None else self.members.get(_group_of(code, self), exc.member_id)
-            if member is None or member.status != ACTIVE:
-                return [sms_text.REMOVED_REPLY] if member is not None else [sms_text.CLOSED_REPLY]
+            member = (
+                None
+                if exc.member_id is None or group_id is None
+                else self.members.get(group_id, exc.member_id)
+            )
+            if member is None:
+                return [sms_text.CLOSED_REPLY]
+            if member.status != ACTIVE:
+                return [sms_text.REMOVED_REPLY]
             return [self._welcome(member, self.membership.reissue_token(member), at)]
         except NotFoundError:
             return self._bad_code(hashed, at)
@@ -179,11 +191,6 @@ class InboundSms:
         except RateLimitedError:
             return []
         return [sms_text.UNKNOWN_REPLY]
-
-
-def _group_of(code: str, inbound: InboundSms) -> str:
-    invite = inbound.membership.invites.get(code)
-    return "" if invite is None else invite.group_id
 
 
 _KNOWN = sms_text.OPT_OUT_WORDS | sms_text.OPT_IN_WORDS | sms_text.HELP_WORDS | {sms_text.JOIN}
