@@ -124,6 +124,17 @@ class DependencyError(HearthError):
 
 INTERNAL = HearthError()
 
+
+def _dependency_failures() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    return (ClientError, BotoCoreError, PynamoDBException)
+
+
+# The AWS libraries' own failures: a request that meets one answers 503, never 500.
+DEPENDENCY_FAILURES = _dependency_failures()
+
 # Chalice answers some requests itself (unknown method, media type, crashes) with
 # `{"Code": ..., "Message": ...}`; these are the contract codes for its statuses.
 _FRAMEWORK_CODES = {

@@ -22,7 +22,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.identity import Role, parse_bearer
 from chalicelib.errors import (
+    DEPENDENCY_FAILURES,
     BadRequestError,
+    DependencyError,
     HearthError,
     PayloadTooLargeError,
     ValidationError,
@@ -202,6 +204,9 @@ class Routes:
             if exc.status >= 500:
                 log_unexpected(op.method, op.path)
             return error_response(exc)
+        except DEPENDENCY_FAILURES:  # an adapter that forgot to translate: still a 503
+            log_unexpected(op.method, op.path)
+            return error_response(DependencyError())
         except Exception:  # the contract's 500 body; the cause goes to the log, not the caller
             log_unexpected(op.method, op.path)
             return error_response(HearthError())

@@ -1,9 +1,9 @@
 """Anonymous membership: joining with a code, the member's own view, leaving and erasure.
 
-Joining takes three DynamoDB requests on the happy path: one conditional update
-counts an invite use (and finds its group), one conditional update on the group
-takes a seat and a handle, one batch writes the membership and its credentials.
-If a later step is refused, the earlier ones are given back.
+Joining is one transaction after two reads (the invite, its group): an invite use,
+a seat and a handle on the group, the membership with its credentials, and for a
+join by SMS the phone's one membership in that group. Nothing is ever half-done,
+so nothing needs giving back; erasure is one transaction the same way.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id
 from chalicelib.observability import count
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
+from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
+from chalicelib.store import keys
 from chalicelib.store.credentials import CredentialRepository
 from chalicelib.store.groups import GroupRepository, InviteRepository
 from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository, contact_attributes
@@ -119,9 +121,10 @@ class MembershipService:
         handle: str | None,
         timezone: str | None,
         *,
-        phone_hash: str | None = None,
+        phone: str | None = None,
         now: datetime | None = None,
     ) -> NewMembership:
+        """Join a group with an invite code; `phone` (E.164) for a join texted from that number."""
         now = now or datetime.now(UTC)
         code = normalise_code(raw_code)
         if code is None:
@@ -134,45 +137,49 @@ class MembershipService:
             if invite is not None and invite.group_id == caller.group_id:
                 raise ForbiddenError("You were removed from this group.", code="removed")
 
-        invite = self.invites.consume(code, now)
-        try:
-            if caller.role is Role.MEMBER and caller.group_id == invite.group_id:
-                raise ConflictError("You are already a member of this group.", code="already_member")
-            group, (display, key) = self._admit(invite.group_id, wanted, phone_hash)
-        except Exception:
-            self.invites.release(code)
-            raise
-        try:
-            created = self._create_member(group.group_id, display, key, timezone or group.timezone)
-        except Exception:
-            self.groups.release(group.group_id, key)
-            self.invites.release(code)
-            raise
-        count("joins")
-        return created
-
-    def _admit(
-        self, group_id: str, wanted: list[tuple[str, str]] | None, phone_hash: str | None
-    ) -> tuple[Any, tuple[str, str]]:
+        invite = self.invites.get(code)
+        if invite is None:
+            raise NotFoundError("No group has this invite code.")
+        if caller.role is Role.MEMBER and caller.group_id == invite.group_id:
+            raise ConflictError("You are already a member of this group.", code="already_member")
+        group = self.groups.get(invite.group_id)
+        if group is None:
+            raise NotFoundError("No group has this invite code.")
         candidates = wanted or [
             (name, handles.handle_key(name))
             for name in handles.generated_candidates(self.rng, GENERATED_ATTEMPTS)
         ]
         for index, (display, key) in enumerate(candidates):
             try:
-                group = self.groups.admit(group_id, key, MEMBER_CEILING, phone_hash)
+                created = self._enrol(
+                    code, group.group_id, display, key, timezone or group.timezone, phone, now
+                )
             except ConflictError as exc:
                 if exc.code == "handle_taken" and wanted is None and index < len(candidates) - 1:
                     continue
                 raise
-            return group, (display, key)
+            count("joins")
+            return created
         raise ConflictError("Could not find a free handle; try choosing one.", code="handle_taken")
 
-    def _create_member(self, group_id: str, handle: str, key: str, timezone: str) -> NewMembership:
+    def _enrol(
+        self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
+    ) -> NewMembership:
+        """One transaction: the invite use, the seat and handle, the membership, its credentials."""
         member_id = new_id("mem")
         token = new_token(Role.MEMBER)
         feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
         caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id)
+        contact: dict[str, Any] = {}
+        if phone is not None:  # they texted from this number, which proves they hold it
+            hashed = phone_hash(phone)
+            contact = {
+                "phone_enc": crypto.seal("phone", phone),
+                "phone_hash": hashed,
+                "phone_status": "verified",
+                "gsi2pk": keys.phone_index(hashed),
+                "gsi2sk": keys.membership_ref(group_id, member_id),
+            }
         member = self.members.new_item(
             group_id,
             member_id,
@@ -184,13 +191,22 @@ class MembershipService:
             token_hash=hash_token(token),
             feed_hash=hash_token(feed_token),
             feed_enc=crypto.seal("feed", feed_token),
+            **contact,
         )
-        self.members.create(
-            [
-                member,
+        self.members.enrol(
+            code=code,
+            now=now,
+            ceiling=MEMBER_CEILING,
+            member=member,
+            others=[
                 self.credentials.item(hash_token(token), caller),
                 self.members.feed_item(hash_token(feed_token), group_id, member_id),
-            ]
+            ],
+            refused=lambda index: (
+                self.invites.refusal(code)
+                if index == 0
+                else self.groups.refusal(group_id, key, member.phone_hash)
+            ),
         )
         return NewMembership(member_id, group_id, handle, token, timezone)
 
@@ -316,14 +332,13 @@ class MembershipService:
         member = self.member(caller)
         for eraser in self.erasers:
             eraser(member)
-        self.members.delete(
+        self.members.erase(
+            member,
             [
-                member,
                 self.credentials.item(member.token_hash, caller),
                 self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
-            ]
+            ],
         )
-        self.groups.release(member.group_id, member.handle_key)
         count("erasures")
 
     def remove(self, caller: Caller, group_id: str, member_id: str) -> None:

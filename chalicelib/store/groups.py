@@ -85,6 +85,37 @@ def listing_keys(item: GroupItem, name_key: str) -> None:
         item.gsi1pk = item.gsi1sk = item.gsi2pk = item.gsi2sk = None
 
 
+def admission(handle_key: str, ceiling: int, phone_hash: str | None) -> Condition:
+    """A seat is free (under `max_members` and `ceiling`), the handle too, and the phone not barred."""
+    condition = (
+        GroupItem.pk.exists()
+        & (GroupItem.member_count < ceiling)
+        & (GroupItem.max_members.does_not_exist() | (GroupItem.member_count < GroupItem.max_members))
+        & ~GroupItem.handle_keys.contains(handle_key)
+    )
+    if phone_hash is not None:
+        condition &= ~GroupItem.banned_phones.contains(phone_hash)
+    return condition
+
+
+def admit_actions(handle_key: str) -> list[Action]:
+    return [GroupItem.member_count.add(1), GroupItem.handle_keys.add({handle_key})]
+
+
+def release_actions(handle_key: str) -> list[Action]:
+    return [GroupItem.member_count.add(-1), GroupItem.handle_keys.delete({handle_key})]
+
+
+def usable(now: datetime) -> Condition:
+    """An invite that exists, is not revoked or expired, and has uses left."""
+    return (
+        InviteItem.pk.exists()
+        & (InviteItem.revoked == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
+        & (InviteItem.expires.does_not_exist() | (InviteItem.expires > now))
+        & (InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses))
+    )
+
+
 class GroupRepository:
     def new_item(self, **attributes: Any) -> GroupItem:
         key = keys.group(attributes["group_id"])
@@ -157,22 +188,13 @@ class GroupRepository:
         bind()
         key = keys.group(group_id)
         item = GroupItem(key.pk, key.sk)
-        condition = (
-            GroupItem.pk.exists()
-            & (GroupItem.member_count < ceiling)
-            & (GroupItem.max_members.does_not_exist() | (GroupItem.member_count < GroupItem.max_members))
-            & ~GroupItem.handle_keys.contains(handle_key)
-        )
-        if phone_hash is not None:
-            condition &= ~GroupItem.banned_phones.contains(phone_hash)
-        with conditional(lambda: self._refusal(group_id, handle_key, phone_hash)):
+        with conditional(lambda: self.refusal(group_id, handle_key, phone_hash)):
             item.update(
-                actions=[GroupItem.member_count.add(1), GroupItem.handle_keys.add({handle_key})],
-                condition=condition,
+                actions=admit_actions(handle_key), condition=admission(handle_key, ceiling, phone_hash)
             )
         return item
 
-    def _refusal(self, group_id: str, handle_key: str, phone_hash: str | None) -> HearthError:
+    def refusal(self, group_id: str, handle_key: str, phone_hash: str | None) -> HearthError:
         current = self.get(group_id, consistent=True)
         if current is None:
             return NotFoundError("This group no longer exists.")
@@ -268,17 +290,11 @@ class InviteRepository:
         bind()
         key = keys.invite(code)
         item = InviteItem(key.pk, key.sk)
-        condition = (
-            InviteItem.pk.exists()
-            & (InviteItem.revoked == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
-            & (InviteItem.expires.does_not_exist() | (InviteItem.expires > now))
-            & (InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses))
-        )
-        with conditional(lambda: self._refusal(code)):
-            item.update(actions=[InviteItem.uses.add(1)], condition=condition)
+        with conditional(lambda: self.refusal(code)):
+            item.update(actions=[InviteItem.uses.add(1)], condition=usable(now))
         return item
 
-    def _refusal(self, code: str) -> HearthError:
+    def refusal(self, code: str) -> HearthError:
         if self.get(code) is None:
             return NotFoundError("No group has this invite code.")
         return GoneError("This invite has expired or been used up.")

@@ -79,6 +79,11 @@ def phone_index(phone_hash: str) -> str:
     return f"PHONE#{phone_hash}"
 
 
+def phone_membership(phone_hash: str, group_id: str) -> Key:
+    """The one membership a phone (by keyed hash) may hold in a group: written with the membership."""
+    return Key(f"PHONE#{phone_hash}", f"MEMBERSHIP#{group_id}")
+
+
 def membership_ref(group_id: str, member_id: str) -> str:
     return f"{group_id}#{member_id}"
 
@@ -98,6 +103,9 @@ def occurrence(series_id: str, original_start_compact: str) -> Key:
 
 
 ACTIVE_SERIES = "ACTIVESERIES"  # gsi2 partition of series the daily job keeps materialising
+
+
+OWED_NOTICES = "OWEDNOTICES"  # gsi1 partition of sessions holding notices not yet queued
 
 
 def group_series(group_id: str) -> str:

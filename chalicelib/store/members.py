@@ -7,8 +7,9 @@ membership of a number without ever storing the number in the clear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
+from datetime import datetime
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -17,13 +18,23 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.errors import ConflictError, DependencyError, HearthError, NotFoundError
 from chalicelib.store import keys
-from chalicelib.store.base import conditional, dependency
-from chalicelib.store.tables import HearthItem, bind
+from chalicelib.store.base import CONDITION_CODES, conditional, dependency
+from chalicelib.store.groups import (
+    GroupItem,
+    InviteItem,
+    admission,
+    admit_actions,
+    release_actions,
+    usable,
+)
+from chalicelib.store.tables import HearthItem, bind, connection
 
 ACTIVE = "active"
 REMOVED = "removed"
@@ -41,6 +52,7 @@ class MemberItem(HearthItem, discriminator="member"):
     feed_hash = UnicodeAttribute()
     feed_enc = BinaryAttribute(legacy_encoding=False)
     muted_until = UTCDateTimeAttribute(null=True)
+    phone_changed_at = UTCDateTimeAttribute(null=True)  # sent time of the SMS that last set phone_status
 
     phone_enc = BinaryAttribute(null=True, legacy_encoding=False)
     phone_hash = UnicodeAttribute(null=True)
@@ -55,6 +67,23 @@ class MemberItem(HearthItem, discriminator="member"):
     email_code_hash = UnicodeAttribute(null=True)
     email_code_expires = UTCDateTimeAttribute(null=True)
     email_code_tries = NumberAttribute(null=True)
+
+
+class PhoneMembershipItem(HearthItem, discriminator="phone_membership"):
+    """One phone, one membership per group: the condition two concurrent JOINs meet."""
+
+    group_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+
+
+class AlreadyMemberError(ConflictError):
+    """This phone already holds a membership in the group (`member_id`)."""
+
+    code = "already_member"
+
+    def __init__(self, member_id: str | None) -> None:
+        super().__init__("This phone already belongs to a member of this group.")
+        self.member_id = member_id
 
 
 class FeedItem(HearthItem, discriminator="feed"):
@@ -87,6 +116,92 @@ class MemberRepository:
             for item in items:
                 batch.save(item)
 
+    def enrol(
+        self,
+        *,
+        code: str,
+        now: datetime,
+        ceiling: int,
+        member: MemberItem,
+        others: Iterable[HearthItem],
+        refused: Callable[[int], HearthError],
+    ) -> None:
+        """Join in one transaction: an invite use, a seat and a handle, the membership and its
+        credentials, and (for a phone) the phone's one membership in the group. All or nothing,
+        so a failure leaves no residue to undo; `refused(index)` explains a failed condition
+        (0 the invite, 1 the group); a phone already in the group raises `AlreadyMemberError`.
+        """
+        bind()
+        invite_key, group_key = keys.invite(code), keys.group(member.group_id)
+        phone_hash = member.phone_hash
+        items = [member, *others]
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.update(
+                    InviteItem(invite_key.pk, invite_key.sk), [InviteItem.uses.add(1)], usable(now)
+                )
+                transaction.update(
+                    GroupItem(group_key.pk, group_key.sk),
+                    admit_actions(member.handle_key),
+                    admission(member.handle_key, ceiling, phone_hash),
+                )
+                for item in items:
+                    transaction.save(item, condition=HearthItem.pk.does_not_exist())
+                if phone_hash is not None:
+                    key = keys.phone_membership(phone_hash, member.group_id)
+                    transaction.save(
+                        PhoneMembershipItem(
+                            key.pk, key.sk, group_id=member.group_id, member_id=member.member_id
+                        ),
+                        condition=PhoneMembershipItem.pk.does_not_exist(),
+                    )
+        except TransactWriteError as exc:
+            failed = [
+                i for i, r in enumerate(exc.cancellation_reasons or []) if r and r.code in CONDITION_CODES
+            ]
+            if not failed:
+                raise DependencyError() from exc
+            # PynamoDB sends puts before updates: [member, credentials..., phone?, invite, group]
+            puts = len(items) + (phone_hash is not None)
+            if phone_hash is not None and len(items) in failed:
+                raise AlreadyMemberError(self.phone_member(phone_hash, member.group_id)) from exc
+            updates = [index - puts for index in failed if index >= puts]
+            if not updates:
+                raise ConflictError("Joining collided with another; try again.") from exc
+            raise refused(updates[0]) from exc
+        except PynamoDBException as exc:
+            raise DependencyError() from exc
+
+    def phone_member(self, phone_hash: str, group_id: str) -> str | None:
+        """The member id this phone holds in the group, if any."""
+        bind()
+        key = keys.phone_membership(phone_hash, group_id)
+        with dependency():
+            try:
+                return PhoneMembershipItem.get(key.pk, key.sk, consistent_read=True).member_id
+            except PhoneMembershipItem.DoesNotExist:
+                return None
+
+    def erase(self, member: MemberItem, others: Iterable[HearthItem]) -> None:
+        """Delete a membership, its credentials and its phone's place, and free its seat, in one
+        transaction: a failure changes nothing and the retry does it all; a retry after success
+        finds no membership (404)."""
+        bind()
+        group_key = keys.group(member.group_id)
+        gone = NotFoundError("No such member in this group.")
+        with conditional(lambda: gone), TransactWrite(connection=connection()) as transaction:
+            transaction.delete(member, condition=MemberItem.pk.exists())
+            for item in others:
+                transaction.delete(item)
+            if member.phone_hash:
+                key = keys.phone_membership(member.phone_hash, member.group_id)
+                transaction.delete(PhoneMembershipItem(key.pk, key.sk))
+            transaction.update(
+                GroupItem(group_key.pk, group_key.sk),
+                release_actions(member.handle_key),
+                GroupItem.pk.exists(),
+            )
+
     def get(self, group_id: str, member_id: str) -> MemberItem | None:
         bind()
         key = keys.member(group_id, member_id)
@@ -114,6 +229,25 @@ class MemberRepository:
         current = item.phone_hash if channel == "sms" else item.email_hash
         with suppress(ConflictError):
             self.update(item, [attribute.set(status)], (attribute == "verified") & (address == current))
+
+    def phone_status_from_sms(self, member: MemberItem, status: str, at: datetime, only_if: set[str]) -> None:
+        """Set the phone's status as an SMS sent at `at` says (STOP, START), if that SMS is not older
+        than the last one applied and the status is one of `only_if`: out-of-order deliveries of
+        one person's texts end in the state of the latest, whatever order they are handled in."""
+        bind()
+        condition = (
+            MemberItem.pk.exists()
+            & MemberItem.phone_status.is_in(*only_if)
+            & (MemberItem.phone_changed_at.does_not_exist() | (MemberItem.phone_changed_at <= at))
+        )
+        try:
+            with conditional(lambda: ConflictError("stale")):
+                member.update(
+                    actions=[MemberItem.phone_status.set(status), MemberItem.phone_changed_at.set(at)],
+                    condition=condition,
+                )
+        except ConflictError:
+            pass  # a later text decided, or the status is not one this text changes
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
         bind()

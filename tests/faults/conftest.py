@@ -1,3 +1,3 @@
-"""The integration suite's fixtures (moto, the Chalice test client, a pinned clock, a small world)."""
+"""Fault suites reuse the integration world (moto, the Chalice test client, a pinned clock)."""
 
-from tests.integration.conftest import api, aws, client, clock, world  # noqa: F401
+from tests.integration.conftest import Api, Clock, api, aws, callers, client, clock, world  # noqa: F401

@@ -181,11 +181,8 @@ def _fill(template: Any, values: dict[str, str]) -> Any:
     return template
 
 
-@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
-def test_route_answers_each_caller_as_expected(api, world, callers, route):
-    """Refusals are tried first, so a caller's successful change cannot affect another's check."""
-    method, template = route
-    spec, expected = MATRIX[route]
+def route_values(api, world, *, with_message: bool) -> dict[str, str]:
+    """Path parameters naming the world's things; a message by the group's facilitator on demand."""
     values = {
         "group_id": world["group_here"]["group_id"],
         "member_id": world["member_here"]["member_id"],
@@ -196,13 +193,22 @@ def test_route_answers_each_caller_as_expected(api, world, callers, route):
         "feed_token": world["feed_token"],
         "token": "grp_x.mem_y.0000",  # not signed by Hearth, so refused (test_reminders.py uses real ones)
     }
-    if "{message_id}" in template:  # a message by the group's facilitator, posted for this route only
+    if with_message:
         values["message_id"] = api.call(
             "POST",
             f"/v1/groups/{values['group_id']}/messages",
             {"body": "Welcome, everyone"},
             token=world["facilitator_here"]["token"],
         ).json["message"]["message_id"]
+    return values
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_answers_each_caller_as_expected(api, world, callers, route):
+    """Refusals are tried first, so a caller's successful change cannot affect another's check."""
+    method, template = route
+    spec, expected = MATRIX[route]
+    values = route_values(api, world, with_message="{message_id}" in template)
     got = {}
     for caller in sorted(CALLERS, key=lambda name: expected[name] < 400):
         response = api.call(
