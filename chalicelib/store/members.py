@@ -2,7 +2,8 @@
 
 Contact details are stored only sealed (`*_enc`) with a keyed blind index
 (`*_hash`); the phone's index is also the `gsi2` key so inbound SMS find every
-membership of a number without ever storing the number in the clear.
+membership of a number without ever storing the number in the clear, and the email's is the
+`gsi1` key so SES's bounces and complaints find every membership of an address.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ class MemberRepository:
             return [
                 item
                 for item in MemberItem.gsi2.query(keys.phone_index(phone_hash))
+                if isinstance(item, MemberItem)
+            ]
+
+    def by_email(self, email_hash: str) -> list[MemberItem]:
+        bind()
+        with dependency():
+            return [
+                item
+                for item in MemberItem.gsi1.query(keys.email_index(email_hash))
                 if isinstance(item, MemberItem)
             ]
 
