@@ -81,7 +81,8 @@ preflight: $(VENV)/.installed
 	$(PY) scripts/preflight.py --stage $(STAGE) --region $(REGION) \
 	  $(if $(SES_IDENTITY),--ses-identity '$(SES_IDENTITY)') \
 	  $(if $(SMS_ORIGINATION_IDENTITY),--sms-origination-identity '$(SMS_ORIGINATION_IDENTITY)') \
-	  $(if $(WORKER_CONCURRENCY),--worker-concurrency $(WORKER_CONCURRENCY))
+	  $(if $(WORKER_CONCURRENCY),--worker-concurrency $(WORKER_CONCURRENCY)) \
+	  $(if $(filter false,$(RESERVE_WORKER_CONCURRENCY)),--no-reserve)
 
 # Creates or updates the stack hearth-$(STAGE) with your AWS credentials; CI never runs it.
 # A first deploy needs PARAMS='PublicBaseUrl=https://... SesIdentity=example.org
