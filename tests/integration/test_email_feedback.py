@@ -83,7 +83,7 @@ def _email_status(api, token: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["Bounce", "Complaint"])
-def test_a_hard_bounce_or_complaint_stops_email_to_every_membership_of_the_address(api, world, feedback, kind):
+def test_a_hard_bounce_or_complaint_stops_email_to_every_membership_of_it(api, world, feedback, kind):
     here, there = world["member_here"]["token"], world["member_there"]["token"]
     _verify_email(api, here)
     _verify_email(api, there)
