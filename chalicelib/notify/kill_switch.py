@@ -5,7 +5,8 @@ send reads it (through `check()`, called where each SMS and email leaves Hearth)
 process for HEARTH_SENDING_SWITCH_CACHE_SECONDS, so flipping it stops all sending within that
 time without a deploy. A paused send raises `SendingPausedError`, a transient failure: a
 reminder is released, not marked sent, and comes back through SQS (then its dead-letter
-queue, to redrive once sending is on again).
+queue, to redrive once sending is on again); an API call that sends (a verification code)
+answers 503.
 
 If the parameter cannot be read, the last value read stands; a process that never read it
 sends (an SSM outage must not silence reminders), and says so in its logs.
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from chalicelib import aws
+from chalicelib.errors import DependencyError
 from chalicelib.notify.senders import TransientSendError
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings
@@ -29,8 +31,11 @@ _known: tuple[bool, float] | None = None  # (paused, when it was read)
 clock: Callable[[], float] = time.monotonic  # tests move time by replacing it
 
 
-class SendingPausedError(TransientSendError):
-    """The kill switch is set: nothing is sent until it is "on" again."""
+class SendingPausedError(TransientSendError, DependencyError):
+    """The kill switch is set: nothing is sent until it is "on" again (a 503 for an API caller)."""
+
+    code = "sending_paused"
+    default_message = "Hearth is not sending messages right now; try again later."
 
 
 def paused() -> bool:
@@ -63,7 +68,7 @@ def check() -> None:
     """Raise `SendingPausedError` if the kill switch is set."""
     if paused():
         count("sends_paused")
-        raise SendingPausedError("SendingPaused")
+        raise SendingPausedError()
 
 
 def reset() -> None:

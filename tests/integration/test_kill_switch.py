@@ -91,6 +91,19 @@ def test_a_paused_reminder_is_kept_and_sent_once_sending_is_on_again(switch, fau
     assert sorted(_sent(faults)) == [("sesv2", "SendEmail"), ("sns", "Publish")]
 
 
+def test_a_code_asked_for_while_paused_is_a_503_not_a_crash(switch, api, world):
+    from chalicelib.notify.senders import AwsSender
+    from chalicelib.services.container import services
+
+    services().contact.outbound = AwsSender
+    switch("paused")
+
+    answer = api.call("PUT", "/v1/me/contact", {"phone": "+16145550123"}, token=world["member_here"]["token"])
+
+    assert answer.status_code == 503
+    assert answer.json["code"] == "sending_paused"
+
+
 def test_the_switch_is_read_once_per_cache_period_and_a_flip_holds_until_it_ends(switch, faults):
     from chalicelib.notify.kill_switch import SendingPausedError
     from chalicelib.notify.senders import AwsSender
