@@ -9,7 +9,6 @@ document, asset and API call must go through the stage path and succeed.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,17 +64,7 @@ def test_every_page_asset_link_and_call_works_under_the_stage_path(api, staged, 
     context, gateway = staged
     facilitator = api.facilitator()
     group = api.group(facilitator["token"], listed=True, access="open", name="Stage Path Circle")
-    api.ok(
-        "POST",
-        f"/v1/groups/{group['group_id']}/series",
-        {
-            "start_local": (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT19:00"),
-            "timezone": "America/New_York",
-            "duration_minutes": 60,
-            "rrule": "FREQ=WEEKLY",
-        },
-        facilitator["token"],
-    )
+    api.weekly_series(facilitator["token"], group["group_id"])
     page = context.new_page()
 
     page.goto(f"{stack}{STAGE}/")

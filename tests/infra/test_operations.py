@@ -337,26 +337,21 @@ def test_functions_that_touch_some_partitions_are_held_to_them(templates, stage)
 # --- make deploy ----------------------------------------------------------------------------------
 
 
+def _dry_run(*arguments: str) -> list[list[str]]:
+    """The aws commands `make -n <arguments>` prints, split as the shell would."""
+    printed = subprocess.run(
+        ["make", "-n", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return [
+        shlex.split(line) for line in printed.replace("\\\n", " ").splitlines() if line.startswith("aws ")
+    ]
+
+
 def test_make_deploy_hands_cloudformation_the_template_through_the_bucket_and_keeps_the_release(packaged):
     bucket = "hearth-deploy-example"
-    dry = subprocess.run(
-        [
-            "make",
-            "-n",
-            "deploy",
-            "STAGE=prod",
-            f"DEPLOY_BUCKET={bucket}",
-            "RELEASE=r1",
-            "PARAMS=SesIdentity=example.org",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    commands = [
-        shlex.split(line) for line in dry.replace("\\\n", " ").splitlines() if line.startswith("aws ")
-    ]
+    commands = _dry_run(
+        "deploy", "STAGE=prod", f"DEPLOY_BUCKET={bucket}", "RELEASE=r1", "PARAMS=SesIdentity=example.org"
+    )
     package, copy, deploy = commands
     assert package[:3] == ["aws", "cloudformation", "package"]
     assert package[package.index("--s3-bucket") + 1] == bucket
@@ -374,16 +369,7 @@ def test_make_deploy_hands_cloudformation_the_template_through_the_bucket_and_ke
     assert {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"} <= set(deploy)
     assert deploy[deploy.index("--parameter-overrides") + 1] == "SesIdentity=example.org"
 
-    rollback = subprocess.run(
-        ["make", "-n", "rollback", "STAGE=prod", f"DEPLOY_BUCKET={bucket}", "ROLLBACK_TO=r1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    back = [
-        shlex.split(line) for line in rollback.replace("\\\n", " ").splitlines() if line.startswith("aws ")
-    ]
+    back = _dry_run("rollback", "STAGE=prod", f"DEPLOY_BUCKET={bucket}", "ROLLBACK_TO=r1")
     fetched, redeployed = back
     assert fetched[-2] == f"s3://{bucket}/hearth/prod/releases/r1.json"
     assert redeployed[redeployed.index("--template-file") + 1] == fetched[-1]
