@@ -9,6 +9,7 @@ membership of a number without ever storing the number in the clear, and the ema
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -104,22 +105,17 @@ class MemberRepository:
             item.update(actions=actions, condition=guard)
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
-        bind()
-        with dependency():
-            return [
-                item
-                for item in MemberItem.gsi2.query(keys.phone_index(phone_hash))
-                if isinstance(item, MemberItem)
-            ]
+        return self._indexed(MemberItem.gsi2, keys.phone_index(phone_hash))
 
     def by_email(self, email_hash: str) -> list[MemberItem]:
+        return self._indexed(MemberItem.gsi1, keys.email_index(email_hash))
+
+    @staticmethod
+    def _indexed(index: Any, partition: str) -> list[MemberItem]:
+        """Every membership under one index partition (other item types there are skipped)."""
         bind()
         with dependency():
-            return [
-                item
-                for item in MemberItem.gsi1.query(keys.email_index(email_hash))
-                if isinstance(item, MemberItem)
-            ]
+            return [item for item in index.query(partition) if isinstance(item, MemberItem)]
 
     def feed(self, feed_hash: str) -> FeedItem | None:
         bind()
