@@ -42,6 +42,8 @@ class Settings:
     ses_configuration_set: str | None  # every email names it, so SES reports its bounces/complaints
     sending_switch_parameter: str | None  # the kill switch's SSM parameter; None: always on
     sending_switch_cache_seconds: int
+    websocket_url: str | None  # where pages open the room's live socket (wss://… in AWS, ws://… locally)
+    websocket_management_url: str | None  # local gateway only: `@connections` instead of execute-api
 
     @property
     def is_local(self) -> bool:
@@ -75,6 +77,14 @@ def _codes(raw: str) -> frozenset[str]:
     return frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
 
 
+def _socket_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("wss://", "ws://")) or "?" in raw or "#" in raw:
+        raise ConfigurationError("HEARTH_WEBSOCKET_URL must be a ws:// or wss:// URL without a query")
+    return raw.rstrip("/")
+
+
 @cache
 def get_settings() -> Settings:
     stage = _env("HEARTH_STAGE", "local") or "local"
@@ -106,6 +116,8 @@ def get_settings() -> Settings:
         ses_configuration_set=_env("HEARTH_SES_CONFIGURATION_SET"),
         sending_switch_parameter=_env("HEARTH_SENDING_SWITCH_PARAMETER"),
         sending_switch_cache_seconds=_int("HEARTH_SENDING_SWITCH_CACHE_SECONDS", 30),
+        websocket_url=_socket_url(_env("HEARTH_WEBSOCKET_URL")),
+        websocket_management_url=(_env("HEARTH_WEBSOCKET_MANAGEMENT_URL") or "").rstrip("/") or None,
     )
 
 

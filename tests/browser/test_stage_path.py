@@ -17,7 +17,7 @@ import pytest
 from tests.browser.conftest import PHONE, _context
 
 STAGE = "/api"
-ASSETS = {"hearth.css", "hearth.js", "index.js", "join.js", "room.js", "console.js", "qr.js"}
+ASSETS = {"hearth.css", "hearth.js", "index.js", "join.js", "room.js", "live.js", "console.js", "qr.js"}
 
 
 class StageGateway:
