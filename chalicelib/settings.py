@@ -39,6 +39,9 @@ class Settings:
     sms_countries: frozenset[str]
     sms_daily_cap_per_country: int
     email_from: str
+    ses_configuration_set: str | None  # every email names it, so SES reports its bounces/complaints
+    sending_switch_parameter: str | None  # the kill switch's SSM parameter; None: always on
+    sending_switch_cache_seconds: int
     websocket_url: str | None  # where pages open the room's live socket (wss://… in AWS, ws://… locally)
     websocket_management_url: str | None  # local gateway only: `@connections` instead of execute-api
 
@@ -110,6 +113,9 @@ def get_settings() -> Settings:
         sms_countries=_codes(_env("HEARTH_SMS_COUNTRIES", "US,CA") or ""),
         sms_daily_cap_per_country=_int("HEARTH_SMS_DAILY_CAP_PER_COUNTRY", 5000),
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",
+        ses_configuration_set=_env("HEARTH_SES_CONFIGURATION_SET"),
+        sending_switch_parameter=_env("HEARTH_SENDING_SWITCH_PARAMETER"),
+        sending_switch_cache_seconds=_int("HEARTH_SENDING_SWITCH_CACHE_SECONDS", 30),
         websocket_url=_socket_url(_env("HEARTH_WEBSOCKET_URL")),
         websocket_management_url=(_env("HEARTH_WEBSOCKET_MANAGEMENT_URL") or "").rstrip("/") or None,
     )
@@ -138,3 +144,8 @@ def reminder_queue_name() -> str:
 def inbound_sms_topic_name() -> str:
     """The inbound SMS topic's name, read at import: Chalice binds the SNS trigger then."""
     return _env("HEARTH_INBOUND_SMS_TOPIC", "hearth-inbound-sms") or "hearth-inbound-sms"
+
+
+def email_events_topic_name() -> str:
+    """The SES feedback topic's name, read at import: Chalice binds the SNS trigger then."""
+    return _env("HEARTH_EMAIL_EVENTS_TOPIC", "hearth-email-events") or "hearth-email-events"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from chalicelib.services.contact import ContactService
+from chalicelib.services.email_feedback import EmailFeedback
 from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
@@ -28,6 +29,7 @@ class Services:
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
     inbound_sms: InboundSms
+    email_feedback: EmailFeedback
 
 
 @cache
@@ -61,4 +63,5 @@ def services() -> Services:
         reminder_sweep=sweep,
         reminder_worker=worker,
         inbound_sms=InboundSms(membership=membership),
+        email_feedback=EmailFeedback(),
     )

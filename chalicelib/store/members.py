@@ -2,7 +2,8 @@
 
 Contact details are stored only sealed (`*_enc`) with a keyed blind index
 (`*_hash`); the phone's index is also the `gsi2` key so inbound SMS find every
-membership of a number without ever storing the number in the clear.
+membership of a number without ever storing the number in the clear, and the email's is the
+`gsi1` key so SES's bounces and complaints find every membership of an address.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -250,13 +252,17 @@ class MemberRepository:
             pass  # a later text decided, or the status is not one this text changes
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
+        return self._indexed(MemberItem.gsi2, keys.phone_index(phone_hash))
+
+    def by_email(self, email_hash: str) -> list[MemberItem]:
+        return self._indexed(MemberItem.gsi1, keys.email_index(email_hash))
+
+    @staticmethod
+    def _indexed(index: Any, partition: str) -> list[MemberItem]:
+        """Every membership under one index partition (other item types there are skipped)."""
         bind()
         with dependency():
-            return [
-                item
-                for item in MemberItem.gsi2.query(keys.phone_index(phone_hash))
-                if isinstance(item, MemberItem)
-            ]
+            return [item for item in index.query(partition) if isinstance(item, MemberItem)]
 
     def feed(self, feed_hash: str) -> FeedItem | None:
         bind()

@@ -5,7 +5,7 @@
   "use strict";
   var H = window.Hearth;
   var el = H.el;
-  var groupId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
+  var groupId = H.pageParam();
   var saved = H.membership.get(groupId);
   var token = saved && saved.token;
   var status = H.$("status");
