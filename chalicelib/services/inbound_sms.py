@@ -123,6 +123,8 @@ class InboundSms:
             return self._bad_code(hashed, at)
         invite = self.membership.invites.get(code)
         if invite is not None:
+            if self.membership.phone_banned(invite.group_id, hashed):  # before "already a member"
+                return [sms_text.REMOVED_REPLY]
             mine = [
                 m
                 for m in self.members.by_phone(hashed)

@@ -194,6 +194,11 @@ class MembershipService:
         )
         return NewMembership(member_id, group_id, handle, token, timezone)
 
+    def phone_banned(self, group_id: str, phone_hash: str) -> bool:
+        """Whether a facilitator removed a member with this phone (blind index) from the group."""
+        group = self.groups.get(group_id, consistent=True)
+        return group is not None and phone_hash in (group.banned_phones or set())
+
     # --- the member's own view -------------------------------------------------------------
 
     def member(self, caller: Caller) -> MemberItem:

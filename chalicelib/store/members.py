@@ -8,6 +8,7 @@ membership of a number without ever storing the number in the clear.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -19,7 +20,7 @@ from pynamodb.attributes import (
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.errors import ConflictError, GoneError, NotFoundError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
 from chalicelib.store.tables import HearthItem, bind
@@ -101,6 +102,23 @@ class MemberRepository:
         guard = MemberItem.pk.exists() if condition is None else (MemberItem.pk.exists() & condition)
         with conditional(lambda: ConflictError("Your details changed meanwhile; try again.")):
             item.update(actions=actions, condition=guard)
+
+    def spend_try(self, item: MemberItem, channel: str, now: datetime) -> int:
+        """Use one try of the pending code on `channel`, atomically; the tries left after it.
+
+        Every guess, right or wrong, spends its try before it is compared, so concurrent
+        guesses can never make more than the code's tries between them. `GoneError` when the
+        code is used up, expired or gone.
+        """
+        bind()
+        attributes = contact_attributes(channel)
+        tries, expires = attributes["code_tries"], attributes["code_expires"]
+        prefix = "phone" if channel == "sms" else "email"
+        condition = MemberItem.pk.exists() & (tries > 0) & (expires > now)
+        gone = GoneError("This code has expired; ask for a new one.", code="code_expired")
+        with conditional(lambda: gone):
+            item.update(actions=[tries.add(-1)], condition=condition)
+        return int(getattr(item, f"{prefix}_code_tries") or 0)
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
         bind()

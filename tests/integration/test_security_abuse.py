@@ -1,0 +1,136 @@
+"""Attacks on main, each performed as an outsider or a removed member would, and their refusal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.domain import sms_text
+from tests.integration.test_inbound_sms import PHONE, sns_event
+
+
+@pytest.fixture
+def text(api):
+    from chalicelib.events.sms import inbound_sms
+
+    def deliver(body: str, number: str = PHONE) -> list[str]:
+        before = len(api.outbox(number))
+        inbound_sms(sns_event(body, number=number), None)
+        return [m["body"] for m in api.outbox(number)[before:]]
+
+    return deliver
+
+
+def _code(api, to: str) -> str:
+    return re.search(r"\b(\d{6})\b", api.outbox(to)[-1]["body"]).group(1)
+
+
+def _remove(api, world, member_id: str) -> None:
+    response = api.call(
+        "DELETE",
+        f"/v1/groups/{world['group_here']['group_id']}/members/{member_id}",
+        token=world["facilitator_here"]["token"],
+    )
+    assert response.status_code == 204
+
+
+# --- 1. verification tries ---------------------------------------------------------------
+
+
+def test_a_guess_that_read_stale_tries_cannot_verify(api, world, monkeypatch):
+    """Concurrent guesses each read "tries left" before any decrement landed: the right one
+    arriving after five wrong ones must still find the code used up."""
+    from chalicelib.services.container import services
+    from chalicelib.store.members import MemberItem, MemberRepository
+
+    token = world["member_here"]["token"]
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=token)
+    right = _code(api, PHONE)
+    stale = MemberRepository().get(world["group_here"]["group_id"], world["member_here"]["member_id"])
+    stale.update(actions=[MemberItem.phone_code_tries.set(0)])  # the other guesses spent them
+    stale.phone_code_tries = 5  # what this request read before they did
+    monkeypatch.setattr(services().membership.members, "get", lambda *_args, **_kw: stale)
+
+    response = api.call("POST", "/v1/me/contact/verify", {"channel": "sms", "code": right}, token=token)
+
+    assert response.status_code == 410
+    assert response.json["code"] == "code_expired"
+
+
+def test_wrong_code_is_422_and_says_how_many_tries_are_left(api, world):
+    token = world["member_here"]["token"]
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=token)
+    wrong = "000000" if _code(api, PHONE) != "000000" else "111111"
+
+    response = api.call("POST", "/v1/me/contact/verify", {"channel": "sms", "code": wrong}, token=token)
+
+    assert response.status_code == 422
+    assert "4 tries left" in response.json["fields"]["code"]
+
+
+# --- 2. a removed member's phone stays out -----------------------------------------------
+
+
+def _rejoin_with_phone(api, world, text) -> str:
+    """A member with a verified phone is removed, joins again on the web, attaches the phone."""
+    code = world["group_here"]["invite"]["code"]
+    first = api.member(code, "First Try")
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=first["token"])
+    api.call(
+        "POST", "/v1/me/contact/verify", {"channel": "sms", "code": _code(api, PHONE)}, token=first["token"]
+    )
+    _remove(api, world, first["member_id"])
+    return api.member(code, "Second Try")["token"]
+
+
+def test_removed_members_phone_cannot_be_attached_again(api, world, text):
+    token = _rejoin_with_phone(api, world, text)
+    sent_before = len(api.outbox(PHONE))
+
+    response = api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=token)
+
+    assert response.status_code == 403
+    assert response.json["code"] == "removed"
+    assert len(api.outbox(PHONE)) == sent_before  # no code went out
+
+
+def test_removed_members_phone_cannot_be_verified_on_a_new_membership(api, world):
+    """The phone was attached (pending) before the removal banned it."""
+    code = world["group_here"]["invite"]["code"]
+    first = api.member(code, "First Try")
+    second = api.member(code, "Second Try")
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=first["token"])
+    api.call(
+        "POST", "/v1/me/contact/verify", {"channel": "sms", "code": _code(api, PHONE)}, token=first["token"]
+    )
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=second["token"])
+    pending_code = _code(api, PHONE)
+    _remove(api, world, first["member_id"])
+
+    response = api.call(
+        "POST", "/v1/me/contact/verify", {"channel": "sms", "code": pending_code}, token=second["token"]
+    )
+
+    assert response.status_code == 403
+    assert response.json["code"] == "removed"
+
+
+def test_join_by_text_from_a_banned_phone_with_another_membership_gets_no_link(api, world, text):
+    code = world["group_here"]["invite"]["code"]
+    first = api.member(code, "First Try")
+    second = api.member(code, "Second Try")
+    for member in (first, second):
+        api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=member["token"])
+        api.call(
+            "POST",
+            "/v1/me/contact/verify",
+            {"channel": "sms", "code": _code(api, PHONE)},
+            token=member["token"],
+        )
+    _remove(api, world, first["member_id"])
+
+    replies = text(f"JOIN {code}")
+
+    assert replies == [sms_text.REMOVED_REPLY]
+    assert not any("#login=" in reply for reply in replies)
