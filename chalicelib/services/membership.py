@@ -100,6 +100,8 @@ class MembershipService:
         rng: random.Random | None = None,
         access: GroupService | None = None,
         lead_times_used: Callable[[set[int]], None] | None = None,
+        releasers: list[Eraser] | None = None,
+        on_removed: list[Callable[[Caller, MemberItem], None]] | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
@@ -109,6 +111,8 @@ class MembershipService:
         self.rng = rng or random.SystemRandom()
         self.access = access or GroupService(self.groups, self.invites)
         self.lead_times_used = lead_times_used  # tells the reminder sweep which lead times to look for
+        self.releasers = releasers or []  # what a removed member gives back (seats in sessions)
+        self.on_removed = on_removed or []  # told once a removal happened (the room's audit trail)
 
     # --- joining -------------------------------------------------------------------------
 
@@ -339,6 +343,8 @@ class MembershipService:
             return
         if member.phone_hash:
             self.groups.ban_phone(group_id, member.phone_hash)
+        for release in self.releasers:  # before the status flips, so a retried removal redoes them
+            release(member)
         wipe = [
             attribute.remove()
             for channel in ("sms", "email")
@@ -350,4 +356,6 @@ class MembershipService:
         )
         self.credentials.mark_removed(member.token_hash)
         self.groups.release_seat(group_id)
+        for hook in self.on_removed:
+            hook(caller, member)
         count("removals")

@@ -8,7 +8,7 @@ credential. A crisis adds the facilitators' notice; it never blocks the writer's
 
 Moderation (hiding a message, muting, removing a member) is written to the group's audit
 trail in the same transaction as the action, except removal, which `MembershipService`
-owns: `record_removals` wraps it once, in the composition root.
+owns: it tells `member_removed` once a removal happened (wired in the composition root).
 """
 
 from __future__ import annotations
@@ -614,20 +614,3 @@ class RoomService:
 
 def _live(item: Any) -> LiveRoomItem | None:
     return item if isinstance(item, LiveRoomItem) else None
-
-
-def record_removals(membership: Any, room: RoomService) -> None:
-    """Removal is `MembershipService.remove`'s; the room records it once it happened.
-
-    The one hook between the two services, installed by the composition root. The member is
-    read first so that repeating a removal (already removed: nothing happens) records nothing.
-    """
-    remove = membership.remove
-
-    def remove_and_record(caller: Caller, group_id: str, member_id: str) -> None:
-        before = room.members.get(group_id, member_id)
-        remove(caller, group_id, member_id)
-        if before is not None and before.status == ACTIVE:
-            room.member_removed(caller, before)
-
-    membership.remove = remove_and_record

@@ -881,3 +881,14 @@ class SessionService:
                 owner = series.get(item.series_id)
                 if owner is not None:
                     self.leave(owner, item.original_start, member_id)
+
+    def release_member(self, group_id: str, member_id: str) -> None:
+        """A removed member's seats and waitlist places in sessions still to come are given back
+        (whoever waits is promoted and told), through the same path as cancelling an RSVP."""
+        now = self.clock()
+        series = {item.series_id: item for item in self.series.for_group(group_id)}
+        for item in self.sessions.in_group(group_id, now - MAX_MOVE, datetime(2200, 1, 1, tzinfo=UTC)):
+            held = member_id in (item.going or set()) or member_id in (item.waitlist or [])
+            owner = series.get(item.series_id)
+            if held and owner is not None and item.start > now:
+                self.leave(owner, item.original_start, member_id)
