@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from chalicelib.api.routing import ADMIN, Routes
-from chalicelib.api.schemas import DisplayName, RequestModel, ResponseModel
+from chalicelib.api.schemas import DisplayName, GivenInstant, RequestModel, ResponseModel
 from chalicelib.domain.contact import ContactError
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
@@ -47,8 +47,8 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
 
 
 class SweepWindow(RequestModel):
-    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
-    to: AwareDatetime
+    from_: GivenInstant | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
+    to: GivenInstant
 
 
 class SweepResult(ResponseModel):

@@ -128,6 +128,8 @@ def parse_json_body(raw: bytes | str | None, model: type[BaseModel]) -> Any:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequestError("The body is not valid JSON.", code="malformed_json") from exc
+        except RecursionError as exc:  # nesting deeper than any request of this API needs
+            raise BadRequestError("The body is nested too deeply.", code="malformed_json") from exc
     return validate(model, data)
 
 

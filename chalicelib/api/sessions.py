@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
-from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel, Timezone
+from chalicelib.api.schemas import (
+    GivenInstant,
+    Instant,
+    PlainText,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+    Timezone,
+)
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
 from chalicelib.services.sessions import SeriesChanges
@@ -57,7 +65,7 @@ class UpdateSeries(RequestModel):
     rrule: Rrule | None = None
     capacity: Capacity | None = Field(default=None, description="null removes the limit")
     conference_url: ConferenceUrl | None = Field(default=None, description="null removes the link")
-    effective_from: AwareDatetime | None = Field(default=None, description="Default: now")
+    effective_from: GivenInstant | None = Field(default=None, description="Default: now")
 
 
 class Session(ResponseModel):
@@ -97,11 +105,15 @@ class SeriesList(ResponseModel):
 
 class SessionList(ResponseModel):
     sessions: list[Session]
+    next: Instant | None = Field(
+        default=None,
+        description="More sessions in the window (at most 200 per answer): ask again with this as `from`",
+    )
 
 
 class SessionWindow(QueryModel):
-    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: now")
-    to: AwareDatetime | None = Field(default=None, description="Default: from + 30 days; at most 366 days")
+    from_: GivenInstant | None = Field(default=None, alias="from", description="Default: now")
+    to: GivenInstant | None = Field(default=None, description="Default: from + 30 days; at most 366 days")
 
 
 class UpdateSession(RequestModel):
@@ -132,10 +144,11 @@ class JoinLink(ResponseModel):
     "POST",
     "/v1/groups/{group_id}/series",
     allowed=FACILITATOR,
-    summary="Schedule a recurring series",
+    summary="Schedule a recurring series (at most 10 active per group)",
     body=CreateSeries,
     response=Series,
     status=201,
+    errors=(409,),
 )
 def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
     return Series.model_validate(services().sessions.create_series(caller, group_id, **body.model_dump()))
@@ -196,8 +209,8 @@ def end_series(caller: Caller, series_id: str) -> None:
     response=SessionList,
 )
 def list_sessions(caller: Caller, group_id: str, query: SessionWindow) -> SessionList:
-    found = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
-    return SessionList(sessions=[Session.model_validate(s) for s in found])
+    page = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
+    return SessionList(sessions=[Session.model_validate(s) for s in page.sessions], next=page.next)
 
 
 @routes.operation("GET", "/v1/sessions/{session_id}", allowed=ANYONE, summary="A session", response=Session)

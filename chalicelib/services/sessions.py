@@ -50,6 +50,10 @@ DEFAULT_WINDOW = timedelta(days=30)
 MAX_MOVE = timedelta(days=30)  # a moved session stays within this of its original start
 JOIN_OPENS = timedelta(minutes=15)
 NEXT_SESSIONS = 5
+# Bounded work per request: a group's active series, and the sessions one answer carries.
+MAX_ACTIVE_SERIES = 10  # support groups meet a few times a week; this bounds every expansion
+MAX_SESSIONS_PER_PAGE = 200  # a page ends before a start time; `next` is where the next begins
+NEXT_SESSION_READ = 2 * MAX_ACTIVE_SERIES  # stored sessions read to find a group's next one
 DEFAULT_TITLE = "Group session"
 
 Clock = Callable[[], datetime]
@@ -103,6 +107,12 @@ class SessionView:
     waitlisted: int
     my_rsvp: str | None
     position: int | None
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[SessionView]
+    next: datetime | None  # pass as `from` (same `to`) for the rest of the window
 
 
 @dataclass(frozen=True)
@@ -233,6 +243,12 @@ class SessionService:
     ) -> SeriesView:
         group = self.groups.managed(caller, group_id)
         start, rule = self._checked(start_local, timezone, rrule, duration_minutes)
+        active = [series for series in self.series.for_group(group_id) if series.ended_at is None]
+        if len(active) >= MAX_ACTIVE_SERIES:  # a bound on work, not an invariant: read, then write
+            raise ConflictError(
+                f"A group can run at most {MAX_ACTIVE_SERIES} series at once; end one first.",
+                code="too_many_series",
+            )
         item = self._new_series(
             group,
             title=title or DEFAULT_TITLE,
@@ -551,7 +567,7 @@ class SessionService:
 
     def list_sessions(
         self, caller: Caller, group_id: str, start: datetime | None, end: datetime | None
-    ) -> list[SessionView]:
+    ) -> SessionPage:
         now = self.clock()
         start = start or now
         end = end or start + DEFAULT_WINDOW
@@ -560,7 +576,12 @@ class SessionService:
         if end - start > MAX_WINDOW:
             raise ValidationError({"to": "A window may span at most 366 days."})
         self.groups.visible(caller, group_id)
-        return [self.view(caller, o) for o in self.occurrences(group_id, start, end)]
+        found = self.occurrences(group_id, start, end)
+        page, next_from = found, None
+        if len(found) > MAX_SESSIONS_PER_PAGE:  # cut before a start time, so `next` repeats none
+            next_from = found[MAX_SESSIONS_PER_PAGE].start
+            page = [o for o in found[:MAX_SESSIONS_PER_PAGE] if o.start < next_from]
+        return SessionPage([self.view(caller, o) for o in page], next_from)
 
     def occurrences(self, group_id: str, start: datetime, end: datetime) -> list[_Occurrence]:
         """Every session of a group starting in [start, end), stored exceptions applied."""
@@ -592,10 +613,12 @@ class SessionService:
     def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
         """The group's next scheduled session within the materialised horizon (one Query)."""
         now = self.clock()
+        # A bounded read from now on, whatever the group stores: a directory page costs the same
+        # for a group with one series as for one with ten (a session moved later from before
+        # now is not shown as the next one).
+        stored = self.sessions.in_group(group_id, now, now + HORIZON, limit=NEXT_SESSION_READ)
         upcoming = [
-            item
-            for item in self.sessions.in_group(group_id, now - MAX_MOVE, now + HORIZON)
-            if item.status == SCHEDULED and item.start > now and item.timezone
+            item for item in stored if item.status == SCHEDULED and item.start > now and item.timezone
         ]
         if not upcoming:
             return None

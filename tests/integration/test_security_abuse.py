@@ -252,3 +252,147 @@ def test_removing_a_waitlisted_member_gives_up_their_place(api, world):
 
     view = api.call("GET", f"/v1/sessions/{session_id}", token=first["token"]).json
     assert (view["going"], view["waitlisted"]) == (1, 0)
+
+
+# --- 5. bounded work per request ---------------------------------------------------------
+
+
+def _daily_series(api, world, count: int) -> list[int]:
+    facilitator = world["facilitator_here"]["token"]
+    statuses = []
+    for index in range(count):
+        body = {
+            "start_local": f"2026-11-28T{8 + index:02d}:00",
+            "timezone": "UTC",
+            "duration_minutes": 30,
+            "rrule": "FREQ=DAILY",
+        }
+        statuses.append(
+            api.call(
+                "POST", f"/v1/groups/{world['group_here']['group_id']}/series", body, token=facilitator
+            ).status_code
+        )
+    return statuses
+
+
+def test_a_group_runs_a_bounded_number_of_series(api, world):
+    from chalicelib.services.sessions import MAX_ACTIVE_SERIES
+
+    statuses = _daily_series(api, world, MAX_ACTIVE_SERIES)  # world already made one
+
+    assert statuses[:-1] == [201] * (MAX_ACTIVE_SERIES - 1)
+    assert statuses[-1] == 409
+
+
+def test_sessions_come_in_bounded_pages_that_cover_the_window_once(api, world):
+    from chalicelib.services.sessions import MAX_ACTIVE_SERIES, MAX_SESSIONS_PER_PAGE
+
+    _daily_series(api, world, MAX_ACTIVE_SERIES - 1)
+    token = world["member_here"]["token"]
+    path = f"/v1/groups/{world['group_here']['group_id']}/sessions"
+    window = "from=2026-11-28T00:00:00Z&to=2027-01-28T00:00:00Z"
+
+    seen, pages, after = [], 0, None
+    while True:
+        query = window if after is None else f"from={after}&to=2027-01-28T00:00:00Z"
+        page = api.call("GET", f"{path}?{query}", token=token).json
+        assert len(page["sessions"]) <= MAX_SESSIONS_PER_PAGE
+        seen += [session["session_id"] for session in page["sessions"]]
+        pages += 1
+        after = page["next"]
+        if after is None:
+            break
+
+    assert pages > 1
+    assert len(seen) == len(set(seen)) == 9 * 61 + 9  # nine daily series and one weekly, 61 days
+
+
+def test_reading_a_group_reads_a_bounded_number_of_stored_sessions(api, world, faults):
+    from chalicelib.services.sessions import NEXT_SESSION_READ
+
+    _daily_series(api, world, 9)  # about 500 stored sessions in the horizon
+    faults.clear()
+
+    group = api.call(
+        "GET", f"/v1/groups/{world['group_here']['group_id']}", token=world["member_here"]["token"]
+    )
+    listing = api.call("GET", "/v1/groups")
+
+    assert group.status_code == listing.status_code == 200
+    queries = [params for service, op, params in faults.calls if op == "Query"]
+    sessions = [q for q in queries if "GROUPOCC#" in json_of(q)]
+    assert sessions and all(q.get("Limit", 10**9) <= NEXT_SESSION_READ for q in sessions)
+    assert group.json["next_session"] is not None
+
+
+def json_of(params: dict) -> str:
+    import json
+
+    return json.dumps(params, default=str)
+
+
+# --- 6. never 500 for bad input ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=0001-01-01T00:00:00Z",
+        "from=9999-12-31T00:00:00Z",
+        "to=0001-01-02T00:00:00Z",
+        "from=9999-12-01T00:00:00Z&to=9999-12-31T23:59:59Z",
+    ],
+)
+def test_windows_near_the_ends_of_the_calendar_are_422(api, world, query):
+    response = api.call(
+        "GET",
+        f"/v1/groups/{world['group_here']['group_id']}/sessions?{query}",
+        token=world["member_here"]["token"],
+    )
+
+    assert response.status_code == 422
+    assert set(response.json) >= {"code", "message"}
+
+
+@pytest.mark.parametrize("stamp", ["00010101T0000Z", "99991231T2359Z", "00010103T0000Z"])
+def test_session_ids_near_the_ends_of_the_calendar_are_404(api, world, stamp):
+    series_id = world["series_here"]["series_id"]
+    session_id = f"{series_id}.{stamp}"
+    token = world["member_here"]["token"]
+
+    answers = [
+        api.call("GET", f"/v1/sessions/{session_id}", token=token),
+        api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=token),
+        api.call("DELETE", f"/v1/sessions/{session_id}/rsvp", token=token),
+        api.call("GET", f"/v1/sessions/{session_id}/join", token=token),
+        api.call(
+            "PATCH",
+            f"/v1/sessions/{session_id}",
+            {"status": "cancelled"},
+            token=world["facilitator_here"]["token"],
+        ),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404] * 5
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:00Z"])
+def test_effective_from_near_the_ends_of_the_calendar_is_422(api, world, when):
+    response = api.call(
+        "PATCH",
+        f"/v1/series/{world['series_here']['series_id']}",
+        {"start_local": "2026-12-01T20:00", "effective_from": when},
+        token=world["facilitator_here"]["token"],
+    )
+
+    assert response.status_code == 422
+
+
+def test_deeply_nested_json_is_400(api, world):
+    deep = "[" * 5000 + "]" * 5000
+    response = api.call("POST", "/v1/join", raw=deep)
+    nested_object = api.call("POST", "/v1/join", raw='{"code": ' + "[" * 900 + "]" * 900 + "}")
+
+    assert response.status_code == 400
+    assert response.json["code"] == "malformed_json"
+    assert nested_object.status_code in (400, 422)
