@@ -46,6 +46,35 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
     return FacilitatorCreated(**created.__dict__)
 
 
+@routes.operation(
+    "DELETE",
+    "/v1/admin/facilitators/{facilitator_id}",
+    allowed=ADMIN,
+    summary="Revoke every token of a facilitator at once",
+    status=204,
+    errors=(409,),
+)
+def revoke_facilitator(caller: Caller, facilitator_id: str) -> None:
+    services().facilitators.revoke(facilitator_id)
+
+
+class FacilitatorToken(ResponseModel):
+    token: str = Field(description="Shown once; Hearth keeps only its hash. The old token stops working.")
+
+
+@routes.operation(
+    "POST",
+    "/v1/admin/facilitators/{facilitator_id}/token",
+    allowed=ADMIN,
+    summary="Issue a facilitator a new token; the old one stops working",
+    response=FacilitatorToken,
+    status=201,
+    errors=(409,),
+)
+def reissue_facilitator_token(caller: Caller, facilitator_id: str) -> FacilitatorToken:
+    return FacilitatorToken(token=services().facilitators.reissue(facilitator_id))
+
+
 class SweepWindow(RequestModel):
     from_: GivenInstant | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
     to: GivenInstant

@@ -429,3 +429,8 @@ class GroupService:
         if facilitator_id not in (group.facilitator_ids or set()):
             self.groups.add_staff(group, self.groups.staff_item(group_id, facilitator_id, other.display_name))
         return self.roster(caller, group_id)
+
+    def remove_facilitator(self, caller: Caller, group_id: str, facilitator_id: str) -> None:
+        """A group's facilitator takes a facilitator (perhaps themselves) off it; never the last."""
+        self.managed(caller, group_id)
+        self.groups.remove_staff(group_id, facilitator_id)

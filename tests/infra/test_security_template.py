@@ -37,7 +37,10 @@ def test_waf_limits_each_address_and_answers_with_the_contract_body(templates, s
     everything = rules["all-requests-per-address"]["Statement"]["RateBasedStatement"]
     assert (doors["Limit"], doors["AggregateKeyType"], doors["EvaluationWindowSec"]) == (100, "IP", 300)
     assert (everything["Limit"], everything["AggregateKeyType"]) == (1000, "IP")
-    paths = {s["ByteMatchStatement"]["SearchString"] for s in doors["ScopeDownStatement"]["OrStatement"]["Statements"]}
+    paths = {
+        s["ByteMatchStatement"]["SearchString"]
+        for s in doors["ScopeDownStatement"]["OrStatement"]["Statements"]
+    }
     assert paths == {"/v1/join", "/v1/invites/"}
     body = json.loads(acl["CustomResponseBodies"]["RateLimited"]["Content"])
     assert set(body) == {"code", "message"} and body["code"] == "rate_limited"

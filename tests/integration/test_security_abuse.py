@@ -156,9 +156,7 @@ def _guesses(n: int) -> list[str]:
     return [f"Z{ALPHABET[index // 31]}{ALPHABET[index % 31]}ZZZZZ" for index in range(n)]
 
 
-def test_guessing_invite_codes_from_one_address_is_throttled_even_for_a_right_code(
-    api, world, address
-):
+def test_guessing_invite_codes_from_one_address_is_throttled_even_for_a_right_code(api, world, address):
     from chalicelib.services import throttle
 
     address("198.51.100.7")
@@ -240,7 +238,10 @@ def test_removing_a_member_frees_their_seat_and_promotes_the_waitlist(api, world
 def test_removing_a_waitlisted_member_gives_up_their_place(api, world):
     facilitator = world["facilitator_here"]["token"]
     series = api.create_series(
-        facilitator, world["group_here"]["group_id"], capacity=1, rrule="FREQ=WEEKLY;BYDAY=WE",
+        facilitator,
+        world["group_here"]["group_id"],
+        capacity=1,
+        rrule="FREQ=WEEKLY;BYDAY=WE",
         start_local="2026-12-02T10:00",
     )
     session_id = series["next_sessions"][0]["session_id"]
@@ -396,3 +397,72 @@ def test_deeply_nested_json_is_400(api, world):
     assert response.status_code == 400
     assert response.json["code"] == "malformed_json"
     assert nested_object.status_code in (400, 422)
+
+
+# --- 8. facilitator tokens and rosters ---------------------------------------------------
+
+
+def test_a_revoked_facilitator_token_stops_working_at_once(api, world):
+    from tests.conftest import TEST_ADMIN_TOKEN
+
+    facilitator = world["facilitator_here"]
+    group_path = f"/v1/groups/{world['group_here']['group_id']}"
+    assert api.call("GET", group_path, token=facilitator["token"]).status_code == 200
+
+    revoked = api.call(
+        "DELETE", f"/v1/admin/facilitators/{facilitator['facilitator_id']}", token=TEST_ADMIN_TOKEN
+    )
+
+    assert revoked.status_code == 204
+    assert api.call("GET", group_path, token=facilitator["token"]).status_code == 401
+    again = api.call(
+        "DELETE", f"/v1/admin/facilitators/{facilitator['facilitator_id']}", token=TEST_ADMIN_TOKEN
+    )
+    assert again.status_code == 204  # idempotent
+
+
+def test_a_reissued_facilitator_token_replaces_the_old_one(api, world):
+    from tests.conftest import TEST_ADMIN_TOKEN
+
+    facilitator = world["facilitator_here"]
+    group_path = f"/v1/groups/{world['group_here']['group_id']}"
+
+    issued = api.call(
+        "POST", f"/v1/admin/facilitators/{facilitator['facilitator_id']}/token", token=TEST_ADMIN_TOKEN
+    )
+
+    assert issued.status_code == 201
+    assert issued.json["token"].startswith("hf_")
+    assert api.call("GET", group_path, token=facilitator["token"]).status_code == 401
+    group = api.call("GET", group_path, token=issued.json["token"])
+    assert group.status_code == 200 and group.json["invite"] is not None  # still runs the group
+    unknown = api.call("POST", "/v1/admin/facilitators/fac_nobody/token", token=TEST_ADMIN_TOKEN)
+    assert unknown.status_code == 404
+
+
+def test_a_facilitator_can_be_taken_off_a_group_but_not_the_last(api, world):
+    here, there = world["facilitator_here"], world["facilitator_there"]
+    group_id = world["group_here"]["group_id"]
+    api.call(
+        "POST",
+        f"/v1/groups/{group_id}/facilitators",
+        {"facilitator_id": there["facilitator_id"]},
+        token=here["token"],
+    )
+
+    removed = api.call(
+        "DELETE", f"/v1/groups/{group_id}/facilitators/{there['facilitator_id']}", token=here["token"]
+    )
+    last = api.call(
+        "DELETE", f"/v1/groups/{group_id}/facilitators/{here['facilitator_id']}", token=here["token"]
+    )
+    not_staff = api.call(
+        "DELETE", f"/v1/groups/{group_id}/facilitators/{there['facilitator_id']}", token=here["token"]
+    )
+
+    assert removed.status_code == 204
+    assert api.call("GET", f"/v1/groups/{group_id}/invites", token=there["token"]).status_code == 404
+    roster = api.call("GET", f"/v1/groups/{group_id}/members", token=here["token"]).json["members"]
+    assert there["facilitator_id"] not in [entry["member_id"] for entry in roster]
+    assert last.status_code == 409 and last.json["code"] == "last_facilitator"
+    assert not_staff.status_code == 404
