@@ -93,6 +93,7 @@ class MessageView:
 class Posted:
     message: MessageView
     resources: list[dict[str, str]] | None
+    notice: str | None = None  # told to the writer alone: why their words were changed
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class RoomService:
             body = rules.clean_body(raw_body)
         except rules.MessageTextError as exc:
             raise ValidationError({"body": str(exc)}) from exc
+        body, masked = rules.mask_contacts(body)
         now = self.clock()
         # Facilitators are not assessed: they quote the resources and name the topic on purpose.
         assessment = crisis.assess(body) if caller.role is Role.MEMBER else crisis.NOT_FLAGGED
@@ -270,6 +272,7 @@ class RoomService:
         return Posted(
             message=self.view(message, caller),
             resources=crisis.resources() if assessment.flagged else None,
+            notice=rules.MASKED_NOTICE if masked else None,
         )
 
     def _write(
@@ -370,9 +373,15 @@ class RoomService:
         event = json.dumps({"type": "message_hidden", "message_id": message.message_id})
         self._push(ref.group_id, _live(found.get(live_key)), lambda _connection: event, now)
 
-    def report(self, caller: Caller, message_id: str, reason: str | None) -> None:
-        """A member flags a message to the facilitators; once per member and message."""
+    def report(self, caller: Caller, message_id: str, reason: str | None) -> str | None:
+        """A member flags a message to the facilitators; once per member and message.
+
+        Returns the notice for the reporter when contact details in the reason were hidden.
+        """
         ref = self._message_ref(caller, message_id)
+        masked = False
+        if reason:
+            reason, masked = rules.mask_contacts(reason)
         now = self.clock()
         report = self.room.new_report(
             ref.group_id,
@@ -393,6 +402,7 @@ class RoomService:
         )
         if self.room.report(keys.message(ref.group_id, ref.seq), report, alert, now):
             count("reports")
+        return rules.MASKED_NOTICE if masked else None
 
     def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
         """A facilitator mutes a member for a while; it ends by itself."""

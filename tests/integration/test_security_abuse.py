@@ -466,3 +466,65 @@ def test_a_facilitator_can_be_taken_off_a_group_but_not_the_last(api, world):
     assert there["facilitator_id"] not in [entry["member_id"] for entry in roster]
     assert last.status_code == 409 and last.json["code"] == "last_facilitator"
     assert not_staff.status_code == 404
+
+
+# --- 9. the session label ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["opioid check-in", "Tue5day C1rcle", "Opi0id support"])
+def test_a_label_naming_a_condition_or_the_group_is_refused(api, world, label):
+    facilitator = world["facilitator_here"]["token"]
+    body = {"name": "Tuesday Circle", "topic": "recovery", "timezone": "UTC", "session_label": label}
+
+    created = api.call("POST", "/v1/groups", body, token=facilitator)
+    changed = api.call(
+        "PATCH", f"/v1/groups/{world['group_here']['group_id']}", {"session_label": label}, token=facilitator
+    )
+
+    assert created.status_code == changed.status_code == 422
+    assert "session_label" in created.json["fields"]
+
+
+# --- 7. contact details typed into the room ----------------------------------------------
+
+
+def test_a_phone_or_email_in_a_message_is_hidden_from_the_room_and_the_writer_is_told(api, world):
+    group_id = world["group_here"]["group_id"]
+    writer = world["member_here"]["token"]
+    reader = api.member(world["group_here"]["invite"]["code"], "Other Reader")["token"]
+
+    posted = api.call(
+        "POST",
+        f"/v1/groups/{group_id}/messages",
+        {"body": "Text me on (614) 555-0123 or write to quiet.otter@example.org"},
+        token=writer,
+    )
+    plain = api.call("POST", f"/v1/groups/{group_id}/messages", {"body": "See you at 19:00"}, token=writer)
+
+    assert posted.status_code == 201
+    assert "notice" in posted.json and "phone number or email" in posted.json["notice"]
+    assert plain.json.get("notice") is None
+    seen = api.call("GET", f"/v1/groups/{group_id}/messages", token=reader).json["messages"]
+    bodies = " ".join(message["body"] for message in seen)
+    assert "555-0123" not in bodies and "example.org" not in bodies
+    assert "[phone number hidden]" in bodies and "[email hidden]" in bodies
+
+
+def test_contact_details_in_a_report_reason_are_hidden(api, world):
+    group_id = world["group_here"]["group_id"]
+    facilitator = world["facilitator_here"]["token"]
+    message_id = api.call(
+        "POST", f"/v1/groups/{group_id}/messages", {"body": "Hello all"}, token=facilitator
+    ).json["message"]["message_id"]
+
+    receipt = api.call(
+        "POST",
+        f"/v1/messages/{message_id}/report",
+        {"reason": "call me at +1 614 555 0199"},
+        token=world["member_here"]["token"],
+    )
+
+    assert receipt.status_code == 202 and receipt.json["notice"]
+    alerts = api.call("GET", f"/v1/groups/{group_id}/alerts", token=facilitator).json["alerts"]
+    assert all("555 0199" not in (alert.get("reason") or "") for alert in alerts)
+    assert any("[phone number hidden]" in (alert.get("reason") or "") for alert in alerts)
