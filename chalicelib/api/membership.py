@@ -64,7 +64,7 @@ class Me(ResponseModel):
     timezone: str
     reminders: RemindersOut
     contact: Contact
-    calendar_url: str
+    calendar_url: str | None = Field(description="null only while the service cannot read it")
 
 
 class UpdateMe(RequestModel):

@@ -198,7 +198,7 @@ class Routes:
                 kwargs["client_ip"] = (request.context.get("identity") or {}).get("sourceIp")
             result = view(caller=caller, **kwargs)
         except HearthError as exc:
-            if exc.status >= 500:
+            if exc.status >= 500:  # with the cause (a configuration error's says which setting)
                 log_unexpected(op.method, op.path)
             return error_response(exc)
         except Exception:  # the contract's 500 body; the cause goes to the log, not the caller

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -25,9 +26,14 @@ routes = Routes(__name__, "sessions")
 
 
 def _https(value: str) -> str:
+    """A plain https link: lowercase scheme, a host, no credentials, nothing invisible or reversed."""
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ValueError("Use an https:// link without spaces or invisible characters.")
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or any(char.isspace() for char in value):
+    if not value.startswith("https://") or not parts.hostname:
         raise ValueError("Use an https:// link.")
+    if "@" in parts.netloc:
+        raise ValueError("Use a link without a user name or password in it.")
     return value
 
 

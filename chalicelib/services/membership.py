@@ -22,6 +22,7 @@ from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.timezones import TimezoneError, zone
 from chalicelib.errors import (
+    ConfigurationError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -29,7 +30,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.ids import new_id
-from chalicelib.observability import count
+from chalicelib.observability import count, logger
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
 from chalicelib.settings import get_settings
 from chalicelib.store.credentials import CredentialRepository
@@ -63,7 +64,19 @@ class MeView:
     timezone: str
     reminders: dict[str, Any]
     contact: dict[str, ContactStatus | None]
-    calendar_url: str
+    calendar_url: str | None
+
+
+UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
+
+
+def _opened(kind: str, sealed: bytes) -> str | None:
+    """A sealed value, or None (logged) when the key cannot open it: the profile still answers."""
+    try:
+        return crypto.open_sealed(kind, sealed)
+    except ConfigurationError:
+        logger().error("sealed value unreadable with the configured key", extra={"kind": kind})
+        return None
 
 
 def calendar_url(feed_token: str) -> str:
@@ -158,6 +171,8 @@ class MembershipService:
     def _admit(
         self, group_id: str, wanted: list[tuple[str, str]] | None, phone_hash: str | None
     ) -> tuple[Any, tuple[str, str]]:
+        if wanted:
+            self._not_staff(group_id, wanted[0][1])
         candidates = wanted or [
             (name, handles.handle_key(name))
             for name in handles.generated_candidates(self.rng, GENERATED_ATTEMPTS)
@@ -171,6 +186,11 @@ class MembershipService:
                 raise
             return group, (display, key)
         raise ConflictError("Could not find a free handle; try choosing one.", code="handle_taken")
+
+    def _not_staff(self, group_id: str, handle_key: str) -> None:
+        """A member's handle may not read as the name of one of the group's facilitators."""
+        if any(handles.handle_key(staff.display_name) == handle_key for staff in self.groups.staff(group_id)):
+            raise ValidationError({"handle": "That is a facilitator's name here; choose another handle."})
 
     def _create_member(self, group_id: str, handle: str, key: str, timezone: str) -> NewMembership:
         member_id = new_id("mem")
@@ -219,12 +239,14 @@ class MembershipService:
     def view(self, member: MemberItem) -> MeView:
         contact: dict[str, ContactStatus | None] = {"sms": None, "email": None}
         if member.phone_enc is not None:
+            phone = _opened("phone", member.phone_enc)
             contact["sms"] = ContactStatus(
-                member.phone_status or "pending", mask_phone(crypto.open_sealed("phone", member.phone_enc))
+                member.phone_status or "pending", mask_phone(phone) if phone else UNREADABLE
             )
         if member.email_enc is not None:
+            email = _opened("email", member.email_enc)
             contact["email"] = ContactStatus(
-                member.email_status or "pending", mask_email(crypto.open_sealed("email", member.email_enc))
+                member.email_status or "pending", mask_email(email) if email else UNREADABLE
             )
         return MeView(
             member_id=member.member_id,
@@ -233,7 +255,7 @@ class MembershipService:
             timezone=member.timezone,
             reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
             contact=contact,
-            calendar_url=calendar_url(crypto.open_sealed("feed", member.feed_enc)),
+            calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
         )
 
     def me(self, caller: Caller) -> MeView:
@@ -259,6 +281,7 @@ class MembershipService:
         if handle is not None:
             display, key = checked_handle(handle)
             if key != member.handle_key:
+                self._not_staff(member.group_id, key)
                 self.groups.swap_handle(member.group_id, member.handle_key, key)
                 swapped = (member.handle_key, key)
             actions += [MemberItem.handle.set(display), MemberItem.handle_key.set(key)]

@@ -294,7 +294,9 @@ class RoomService:
         alert = None
         if assessment.flagged:
             alert = self._crisis_alert(group_id, message.message_id, assessment.category, now)
-        limit = RateLimit("room_post", author.author_id, POST_LIMIT, POST_WINDOW_SECONDS)
+        # keyed by a blind index, like every counter: the item names nobody once it expires
+        subject = crypto.blind_index("member", author.author_id)
+        limit = RateLimit("room_post", subject, POST_LIMIT, POST_WINDOW_SECONDS)
         self.room.post(message, author=author.membership, limit=limit, now=now, alert=alert)
         return message
 
@@ -453,8 +455,10 @@ class RoomService:
         self._hang_up(member.group_id, member.member_id, now, _live(found.get(live_key)))
 
     def forget_member(self, member: MemberItem) -> None:
-        """Erasure: the member's messages are deleted and their live connections closed."""
+        """Erasure: the member's messages are deleted, their handle leaves the audit trail, and
+        their live connections are closed."""
         self.room.delete(self.room.by_author(member.group_id, member.member_id))
+        self.room.forget_in_audit(member.group_id, member.member_id)
         live_key = keys.live_room(member.group_id)
         live = _live(self.room.fetch([live_key]).get(live_key))
         self._hang_up(member.group_id, member.member_id, self.clock(), live)

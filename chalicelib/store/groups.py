@@ -143,6 +143,14 @@ class GroupRepository:
             return NotFoundError("This facilitator does not run this group.")
         return ConflictError("A group needs at least one facilitator.", code="last_facilitator")
 
+    def staff(self, group_id: str) -> list[StaffItem]:
+        """The group's facilitators (one Query on the staff items alone)."""
+        bind()
+        key = keys.staff(group_id, "")
+        with dependency():
+            found = StaffItem.query(key.pk, StaffItem.sk.startswith(key.sk))
+            return [item for item in found if isinstance(item, StaffItem)]
+
     def get(self, group_id: str, consistent: bool = False) -> GroupItem | None:
         bind()
         key = keys.group(group_id)

@@ -43,7 +43,8 @@ def test_waf_limits_each_address_and_answers_with_the_contract_body(templates, s
     }
     assert paths == {"/v1/join", "/v1/invites/"}
     body = json.loads(acl["CustomResponseBodies"]["RateLimited"]["Content"])
-    assert set(body) == {"code", "message"} and body["code"] == "rate_limited"
+    assert set(body) == {"code", "message"}
+    assert body["code"] == "rate_limited"
     for rule in rules.values():
         response = rule["Action"]["Block"]["CustomResponse"]
         assert response["ResponseCode"] == 429
@@ -76,7 +77,8 @@ def test_gateway_answers_carry_the_contract_body_and_security_headers(templates,
         assert wanted <= set(headers), name
         assert headers["X-Content-Type-Options"] == "'nosniff'"
         template = answer["responseTemplates"]["application/json"]
-        assert '"code":' in template and '"message":' in template, name
+        assert '"code":' in template, name
+        assert '"message":' in template, name
     assert paths_kept(swagger)
 
 

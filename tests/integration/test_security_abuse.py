@@ -168,7 +168,8 @@ def test_guessing_invite_codes_from_one_address_is_throttled_even_for_a_right_co
     assert set(statuses[throttle.WRONG_CODES_PER_ADDRESS :]) == {429}
     assert right.status_code == 429  # a guesser cannot tell a hit from a miss
     assert joined.status_code == 429
-    assert right.json["code"] == "rate_limited" and right.json["message"]
+    assert right.json["code"] == "rate_limited"
+    assert right.json["message"]
     assert 1 <= int(right.headers["Retry-After"]) <= 3600
 
     address("203.0.113.9")  # another address is not affected
@@ -322,7 +323,8 @@ def test_reading_a_group_reads_a_bounded_number_of_stored_sessions(api, world, f
     assert group.status_code == listing.status_code == 200
     queries = [params for service, op, params in faults.calls if op == "Query"]
     sessions = [q for q in queries if "GROUPOCC#" in json_of(q)]
-    assert sessions and all(q.get("Limit", 10**9) <= NEXT_SESSION_READ for q in sessions)
+    assert sessions
+    assert all(q.get("Limit", 10**9) <= NEXT_SESSION_READ for q in sessions)
     assert group.json["next_session"] is not None
 
 
@@ -435,7 +437,8 @@ def test_a_reissued_facilitator_token_replaces_the_old_one(api, world):
     assert issued.json["token"].startswith("hf_")
     assert api.call("GET", group_path, token=facilitator["token"]).status_code == 401
     group = api.call("GET", group_path, token=issued.json["token"])
-    assert group.status_code == 200 and group.json["invite"] is not None  # still runs the group
+    assert group.status_code == 200
+    assert group.json["invite"] is not None
     unknown = api.call("POST", "/v1/admin/facilitators/fac_nobody/token", token=TEST_ADMIN_TOKEN)
     assert unknown.status_code == 404
 
@@ -464,7 +467,8 @@ def test_a_facilitator_can_be_taken_off_a_group_but_not_the_last(api, world):
     assert api.call("GET", f"/v1/groups/{group_id}/invites", token=there["token"]).status_code == 404
     roster = api.call("GET", f"/v1/groups/{group_id}/members", token=here["token"]).json["members"]
     assert there["facilitator_id"] not in [entry["member_id"] for entry in roster]
-    assert last.status_code == 409 and last.json["code"] == "last_facilitator"
+    assert last.status_code == 409
+    assert last.json["code"] == "last_facilitator"
     assert not_staff.status_code == 404
 
 
@@ -502,12 +506,15 @@ def test_a_phone_or_email_in_a_message_is_hidden_from_the_room_and_the_writer_is
     plain = api.call("POST", f"/v1/groups/{group_id}/messages", {"body": "See you at 19:00"}, token=writer)
 
     assert posted.status_code == 201
-    assert "notice" in posted.json and "phone number or email" in posted.json["notice"]
+    assert "notice" in posted.json
+    assert "phone number or email" in posted.json["notice"]
     assert plain.json.get("notice") is None
     seen = api.call("GET", f"/v1/groups/{group_id}/messages", token=reader).json["messages"]
     bodies = " ".join(message["body"] for message in seen)
-    assert "555-0123" not in bodies and "example.org" not in bodies
-    assert "[phone number hidden]" in bodies and "[email hidden]" in bodies
+    assert "555-0123" not in bodies
+    assert "example.org" not in bodies
+    assert "[phone number hidden]" in bodies
+    assert "[email hidden]" in bodies
 
 
 def test_contact_details_in_a_report_reason_are_hidden(api, world):
@@ -524,7 +531,118 @@ def test_contact_details_in_a_report_reason_are_hidden(api, world):
         token=world["member_here"]["token"],
     )
 
-    assert receipt.status_code == 202 and receipt.json["notice"]
+    assert receipt.status_code == 202
+    assert receipt.json["notice"]
     alerts = api.call("GET", f"/v1/groups/{group_id}/alerts", token=facilitator).json["alerts"]
     assert all("555 0199" not in (alert.get("reason") or "") for alert in alerts)
     assert any("[phone number hidden]" in (alert.get("reason") or "") for alert in alerts)
+
+
+# --- 10. smaller ---------------------------------------------------------------------------
+
+
+def test_after_erasure_the_audit_trail_keeps_the_event_but_not_the_handle(api, world):
+    group_id = world["group_here"]["group_id"]
+    facilitator = world["facilitator_here"]["token"]
+    member = world["member_here"]
+    api.call(
+        "POST", f"/v1/groups/{group_id}/members/{member['member_id']}/mute", {"minutes": 5}, token=facilitator
+    )
+
+    api.call("DELETE", "/v1/me", token=member["token"])
+
+    entries = api.call("GET", f"/v1/groups/{group_id}/audit", token=facilitator).json["entries"]
+    muted = [entry for entry in entries if entry["action"] == "member_muted"]
+    assert muted
+    assert all(entry["handle"] is None for entry in muted)
+    assert "Quiet Otter" not in json_of(entries)
+
+
+def test_the_room_post_counter_is_not_keyed_by_the_member_id(api, world):
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    member = world["member_here"]
+    api.call(
+        "POST",
+        f"/v1/groups/{world['group_here']['group_id']}/messages",
+        {"body": "hi"},
+        token=member["token"],
+    )
+
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    keys = [item["pk"] for item in table.scan()["Items"] if item["pk"].startswith("LIMIT#room_post#")]
+    assert keys
+    assert not any(member["member_id"] in key for key in keys)
+
+
+def test_a_configuration_error_is_logged_not_told(api, world, monkeypatch, caplog):
+    from tests.conftest import reset_process_state
+
+    monkeypatch.setenv("HEARTH_CONTACT_KEY", "not*base64*at*all")
+    reset_process_state()
+
+    response = api.call(
+        "PUT", "/v1/me/contact", {"email": "q@example.org"}, token=world["member_here"]["token"]
+    )
+
+    assert response.status_code == 500
+    assert response.json == {"code": "internal_error", "message": "Something went wrong on our side."}
+    assert "HEARTH_CONTACT_KEY" in caplog.text  # ops see the cause in the log
+
+
+def test_a_wrong_contact_key_breaks_contact_routes_only(api, world, monkeypatch):
+    import base64
+
+    from tests.conftest import reset_process_state
+
+    token = world["member_here"]["token"]
+    api.call("PUT", "/v1/me/contact", {"email": "q@example.org"}, token=token)
+    other_key = base64.urlsafe_b64encode(b"another-32-byte-key-for-hearth!!").decode().rstrip("=")
+    monkeypatch.setenv("HEARTH_CONTACT_KEY", other_key)
+    reset_process_state()
+
+    me = api.call("GET", "/v1/me", token=token)
+
+    assert me.status_code == 200
+    assert me.json["contact"]["email"]["masked"] == "••••"
+    assert me.json["calendar_url"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pass@meet.example.org/room",
+        "https://meet.example.org@evil.example/room",
+        "HTTPS://meet.example.org/room",
+        "https://meet.example.org/\u202eroom",
+        "https://meet.example.org/ro\x07om",
+        "https://meet.example.org/\u200broom",
+    ],
+)
+def test_conference_links_with_credentials_or_hidden_characters_are_refused(api, world, url):
+    response = api.call(
+        "POST",
+        f"/v1/groups/{world['group_here']['group_id']}/series",
+        {
+            "start_local": "2026-12-03T19:00",
+            "timezone": "UTC",
+            "duration_minutes": 60,
+            "rrule": "FREQ=WEEKLY",
+            "conference_url": url,
+        },
+        token=world["facilitator_here"]["token"],
+    )
+
+    assert response.status_code == 422
+    assert "conference_url" in response.json["fields"]
+
+
+@pytest.mark.parametrize("handle", ["Robin", "robin", "R o b i n"])
+def test_a_handle_may_not_be_a_facilitators_name_in_the_group(api, world, handle):
+    joined = api.join(world["group_here"]["invite"]["code"], handle)
+    renamed = api.call("PATCH", "/v1/me", {"handle": handle}, token=world["member_here"]["token"])
+
+    assert joined.status_code == renamed.status_code == 422
+    assert "handle" in joined.json["fields"]

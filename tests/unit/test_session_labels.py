@@ -6,7 +6,11 @@ import pytest
 
 from chalicelib.domain.labels import label_problem, words
 
-NAME, TOPIC, DESCRIPTION = "Tuesday Circle", "grief", "A gentle space for people after a loss of someone close."
+NAME, TOPIC, DESCRIPTION = (
+    "Tuesday Circle",
+    "grief",
+    "A gentle space for people after a loss of someone close.",
+)
 
 
 @pytest.mark.parametrize(
