@@ -61,7 +61,7 @@ class Operation:
 
     @property
     def error_statuses(self) -> list[int]:
-        statuses = set(self.errors)
+        statuses = set(self.errors) | {429}  # the gateway's stage throttle and WAF answer any route
         if self.allowed != ANYONE:
             statuses |= {401, 403}
         else:
