@@ -115,7 +115,7 @@ class ConfigurationError(HearthError):
 
     def body(self) -> dict[str, Any]:
         """The cause is for the logs (`self.message`); the caller learns only that it is ours."""
-        return {"code": HearthError.code, "message": HearthError.default_message}
+        return {"code": self.code, "message": HearthError.default_message}
 
 
 class DependencyError(HearthError):

@@ -588,7 +588,7 @@ def test_a_configuration_error_is_logged_not_told(api, world, monkeypatch, caplo
     )
 
     assert response.status_code == 500
-    assert response.json == {"code": "internal_error", "message": "Something went wrong on our side."}
+    assert response.json == {"code": "configuration_error", "message": "Something went wrong on our side."}
     assert "HEARTH_CONTACT_KEY" in caplog.text  # ops see the cause in the log
 
 
