@@ -216,19 +216,25 @@ def test_joins_from_one_address_into_one_group_are_throttled_but_a_clinic_fits(a
 # --- 4. a removed member's RSVPs are released ---------------------------------------------
 
 
-def test_removing_a_member_frees_their_seat_and_promotes_the_waitlist(api, world):
-    facilitator = world["facilitator_here"]["token"]
+def _one_seat_session(api, world, *, removed_first: bool) -> tuple[str, dict]:
+    """A session with one seat: the member to be removed and another, in that order or reversed."""
     series = api.create_series(
-        facilitator,
+        world["facilitator_here"]["token"],
         world["group_here"]["group_id"],
         capacity=1,
         rrule="FREQ=WEEKLY;BYDAY=WE",
         start_local="2026-12-02T10:00",
     )
     session_id = series["next_sessions"][0]["session_id"]
-    waiting = api.member(world["group_here"]["invite"]["code"], "Patient One")
-    api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=world["member_here"]["token"])
-    api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=waiting["token"])
+    other = api.member(world["group_here"]["invite"]["code"], "Patient One")
+    order = [world["member_here"]["token"], other["token"]]
+    for token in order if removed_first else reversed(order):
+        api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=token)
+    return session_id, other
+
+
+def test_removing_a_member_frees_their_seat_and_promotes_the_waitlist(api, world):
+    session_id, waiting = _one_seat_session(api, world, removed_first=True)
 
     _remove(api, world, world["member_here"]["member_id"])
 
@@ -237,23 +243,12 @@ def test_removing_a_member_frees_their_seat_and_promotes_the_waitlist(api, world
 
 
 def test_removing_a_waitlisted_member_gives_up_their_place(api, world):
-    facilitator = world["facilitator_here"]["token"]
-    series = api.create_series(
-        facilitator,
-        world["group_here"]["group_id"],
-        capacity=1,
-        rrule="FREQ=WEEKLY;BYDAY=WE",
-        start_local="2026-12-02T10:00",
-    )
-    session_id = series["next_sessions"][0]["session_id"]
-    first = api.member(world["group_here"]["invite"]["code"], "Seat Holder")
-    api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=first["token"])
-    api.call("PUT", f"/v1/sessions/{session_id}/rsvp", token=world["member_here"]["token"])
+    session_id, first = _one_seat_session(api, world, removed_first=False)
 
     _remove(api, world, world["member_here"]["member_id"])
 
     view = api.call("GET", f"/v1/sessions/{session_id}", token=first["token"]).json
-    assert (view["going"], view["waitlisted"]) == (1, 0)
+    assert (view["my_rsvp"], view["going"], view["waitlisted"]) == ("going", 1, 0)
 
 
 # --- 5. bounded work per request ---------------------------------------------------------
