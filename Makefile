@@ -15,7 +15,7 @@ REGION ?= $(AWS_DEFAULT_REGION)
 .PHONY: help run test lint format unit bench lock clean package deploy chromium browser screenshots
 
 help:
-	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, runner)"
+	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, live room gateway, runner)"
 	@echo "make test   - lint and the whole test suite"
 	@echo "make bench  - cold start and DynamoDB requests per route"
 	@echo "make package - SAM template + zip per stage in out/package/, checked by cfn-lint"
@@ -63,7 +63,7 @@ browser: $(VENV)/.installed chromium
 
 # Retake the README's screenshots (docs/screenshots/) with the browser tests that make them.
 screenshots: $(VENV)/.installed chromium
-	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "polling or alerts"
+	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts"
 
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit

@@ -39,6 +39,8 @@ class Settings:
     sms_countries: frozenset[str]
     sms_daily_cap_per_country: int
     email_from: str
+    websocket_url: str | None  # where pages open the room's live socket (wss://… in AWS, ws://… locally)
+    websocket_management_url: str | None  # local gateway only: `@connections` instead of execute-api
 
     @property
     def is_local(self) -> bool:
@@ -72,6 +74,14 @@ def _codes(raw: str) -> frozenset[str]:
     return frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
 
 
+def _socket_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("wss://", "ws://")) or "?" in raw or "#" in raw:
+        raise ConfigurationError("HEARTH_WEBSOCKET_URL must be a ws:// or wss:// URL without a query")
+    return raw.rstrip("/")
+
+
 @cache
 def get_settings() -> Settings:
     # Unset means a deployed stage: dev routes and the local outbox exist only when asked for.
@@ -101,6 +111,8 @@ def get_settings() -> Settings:
         sms_countries=_codes(_env("HEARTH_SMS_COUNTRIES", "US,CA") or ""),
         sms_daily_cap_per_country=_int("HEARTH_SMS_DAILY_CAP_PER_COUNTRY", 5000),
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",
+        websocket_url=_socket_url(_env("HEARTH_WEBSOCKET_URL")),
+        websocket_management_url=(_env("HEARTH_WEBSOCKET_MANAGEMENT_URL") or "").rstrip("/") or None,
     )
 
 

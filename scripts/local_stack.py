@@ -2,8 +2,10 @@
 
 1. an embedded AWS emulator (moto server, in this process) on a loopback port;
 2. the table, queues and topics the app needs, created from the app itself;
-3. `chalice local --no-autoreload --stage local` on 127.0.0.1:$PORT (a child);
-4. the local runner: schedules, SQS and SNS delivered to the same handlers.
+3. the local WebSocket gateway (`scripts/local_gateway.py`) on 127.0.0.1:$HEARTH_WS_PORT
+   (default $PORT + 1): the room's live updates, through the app's own WebSocket handlers;
+4. `chalice local --no-autoreload --stage local` on 127.0.0.1:$PORT (a child);
+5. the local runner: schedules, SQS and SNS delivered to the same handlers.
 
 Ctrl-C or SIGTERM stops everything. `HEARTH_ADMIN_TOKEN` is honoured, or one is
 generated and printed.
@@ -75,6 +77,7 @@ def prepare_environment(port: int, emulator_url: str) -> bool:
 def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's access log
     port = int(os.environ.get("PORT", "8000"))
+    ws_port = int(os.environ.get("HEARTH_WS_PORT") or port + 1)
     emulator_port = int(os.environ.get("HEARTH_EMULATOR_PORT", "0")) or _free_port()
 
     from moto.server import ThreadedMotoServer
@@ -86,7 +89,9 @@ def main() -> int:
 
     import app as app_module
     from chalicelib import aws
+    from chalicelib.settings import reset_settings
     from chalicelib.store.tables import create_table
+    from scripts.local_gateway import LocalGateway
     from scripts.local_runner import LocalRunner
 
     create_table()
@@ -98,6 +103,12 @@ def main() -> int:
         from scripts.demo import seed
 
         demo = seed()
+
+    management_port = int(os.environ.get("HEARTH_WS_MANAGEMENT_PORT") or 0)  # 0: any free port
+    gateway = LocalGateway(app_module, port=ws_port, management_port=management_port).start()
+    os.environ["HEARTH_WEBSOCKET_URL"] = gateway.url  # pages connect here; the CSP allows it
+    os.environ["HEARTH_WEBSOCKET_MANAGEMENT_URL"] = gateway.management_url  # pushes go here
+    reset_settings()
 
     api = subprocess.Popen(
         [
@@ -127,6 +138,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         print(f"\nHearth is running at {base}", flush=True)
         print(f"  AWS emulator:   {emulator_url}")
+        print(f"  live room:      {gateway.url}  (@connections: {gateway.management_url})")
         print(f"  outbox:         {base}/v1/dev/outbox")
         if generated_token:
             print(f"  admin token:    {os.environ['HEARTH_ADMIN_TOKEN']}  (generated for this run)")
@@ -152,6 +164,7 @@ def main() -> int:
                 api.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        gateway.stop()  # before the emulator: each socket's $disconnect still reaches the table
         emulator.stop()
 
 

@@ -48,6 +48,9 @@ class Stack:
     base: str
     port: int
     process: subprocess.Popen[str]
+    live_url: str  # the local WebSocket gateway pages connect to
+    management_url: str  # its `@connections` API
+    emulator_url: str  # the stack's AWS emulator (its table, for checks behind the API)
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
         return request(method, f"{self.base}{path}", body, token)
@@ -56,7 +59,7 @@ class Stack:
 @contextmanager
 def running_stack(outbox: Path, **env: str) -> Iterator[Stack]:
     """The local stack on a free loopback port, with a known admin token; stopped (whole tree) on exit."""
-    port = free_port()
+    port, ws_port, management_port, emulator_port = free_port(), free_port(), free_port(), free_port()
     clean = {
         key: value
         for key, value in os.environ.items()
@@ -64,6 +67,9 @@ def running_stack(outbox: Path, **env: str) -> Iterator[Stack]:
     }
     clean |= {
         "PORT": str(port),
+        "HEARTH_WS_PORT": str(ws_port),
+        "HEARTH_WS_MANAGEMENT_PORT": str(management_port),
+        "HEARTH_EMULATOR_PORT": str(emulator_port),
         "HEARTH_ADMIN_TOKEN": ADMIN_TOKEN,
         "HEARTH_OUTBOX_PATH": str(outbox),
         "HEARTH_DEMO": "0",
@@ -78,7 +84,14 @@ def running_stack(outbox: Path, **env: str) -> Iterator[Stack]:
         text=True,
         start_new_session=True,
     )
-    stack = Stack(f"http://127.0.0.1:{port}", port, process)
+    stack = Stack(
+        f"http://127.0.0.1:{port}",
+        port,
+        process,
+        live_url=f"ws://127.0.0.1:{ws_port}/api",
+        management_url=f"http://127.0.0.1:{management_port}/api",
+        emulator_url=f"http://127.0.0.1:{emulator_port}",
+    )
     deadline = time.monotonic() + 90
     while True:
         try:

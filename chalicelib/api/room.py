@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.api.routing import FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
+from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
 from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.room import MAX_BODY, SEQ_PATTERN
@@ -204,3 +204,23 @@ def list_alerts(caller: Caller, group_id: str, query: Cursor) -> AlertList:
 def list_audit(caller: Caller, group_id: str, query: Cursor) -> AuditTrail:
     page = services().room.audit(caller, group_id, query.before, query.limit)
     return AuditTrail(entries=[AuditEntry.model_validate(e) for e in page.items], next=page.next)
+
+
+class LiveRoom(ResponseModel):
+    url: str | None = Field(
+        description=(
+            "The room's WebSocket: open `<url>?token=<member token>` (a facilitator adds `&group_id=`) "
+            "for pushed `message` and `message_hidden` frames; null where there is none (poll instead)"
+        )
+    )
+
+
+@routes.operation(
+    "GET",
+    "/v1/live",
+    allowed=ANYONE,
+    summary="Where pages open the room's live updates (the same URL for every group)",
+    response=LiveRoom,
+)
+def live_room(caller: Caller) -> LiveRoom:
+    return LiveRoom(url=services().room.live_url())

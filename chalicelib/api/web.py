@@ -4,14 +4,15 @@ the invite preview the join page reads.
 Pages are static files from `chalicelib/web/`: they carry no data, so a link previewer that
 fetches `/j/{code}` learns nothing and joins nothing; each page's script calls the `/v1` API.
 Every page and asset is sent with a Content-Security-Policy that allows only this origin
-(no inline script or style, no third-party anything), which also overrides the API's stricter
-default set by the HTTP middleware.
+(no inline script or style, no third-party anything) and, for `connect-src`, the room's
+WebSocket origin alone; it also overrides the API's stricter default set by the HTTP middleware.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice import Response
 from pydantic import Field
@@ -20,24 +21,34 @@ from chalicelib.api.routing import ANYONE, Routes
 from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
+from chalicelib.settings import get_settings
 
 routes = Routes(__name__, "web")
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 HTML = "text/html"
 
-PAGE_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
+
+@cache
+def page_policy(socket_url: str | None) -> str:
+    """The pages' policy: this origin only, plus the origin of the room's socket (if any) to connect to."""
+    connect = "'self'"
+    if socket_url:
+        parts = urlsplit(socket_url)
+        connect += f" {parts.scheme}://{parts.netloc}"
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src {connect}",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
 
 # The only files served under /static/, each on its own route (no path is built from input).
 ASSETS = {
@@ -47,6 +58,7 @@ ASSETS = {
     "join.js": "text/javascript",
     "room.js": "text/javascript",
     "console.js": "text/javascript",
+    "live.js": "text/javascript",
     "qr.js": "text/javascript",
 }
 
@@ -62,7 +74,7 @@ def _send(name: str, content_type: str, cache_control: str) -> Response:
         status_code=200,
         headers={
             "Content-Type": f"{content_type}; charset=utf-8",
-            "Content-Security-Policy": PAGE_POLICY,
+            "Content-Security-Policy": page_policy(get_settings().websocket_url),
             "Cache-Control": cache_control,
         },
     )

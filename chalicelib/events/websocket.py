@@ -5,7 +5,8 @@ A client connects with `?token=<member token>` (a facilitator adds `&group_id=`)
 browsers cannot set headers on a WebSocket; the token is never logged. The server only
 pushes (`{"type": "message", ...}`, `{"type": "message_hidden", ...}`); anything a client
 sends is accepted and ignored, which keeps an idle connection open. `chalice local` has
-no WebSockets: the web page polls `GET /v1/groups/{group_id}/messages` there.
+no WebSockets: on `make run` the local gateway (`scripts/local_gateway.py`) calls these
+same handlers with API Gateway's events.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Pushing to open WebSockets through API Gateway's management API (Chalice's `WebsocketAPI`).
+"""Pushing to open WebSockets through API Gateway's management API (`@connections`).
 
 The Lambda that posts a message is the HTTP one, which never sees a WebSocket event, so
 Chalice would never configure `app.websocket_api` there. Instead each API stage's
-endpoint is saved when a connection opens, and here one `WebsocketAPI` per endpoint is
-configured from it, with its boto3 session created on first use (never at import).
-A connection API Gateway no longer knows (GoneException) is reported back as gone.
+endpoint is saved when a connection opens, and here one `apigatewaymanagementapi` client
+per endpoint is built from it (what Chalice's `WebsocketAPI` does), with its boto3 session
+created on first use (never at import). The local stack's gateway serves the same API on
+loopback: `HEARTH_WEBSOCKET_MANAGEMENT_URL` replaces the execute-api endpoint there.
+A connection the gateway no longer knows (GoneException) is reported back as gone.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import WebsocketAPI, WebsocketDisconnectedError
 
 from chalicelib.domain.room import Endpoint
 from chalicelib.observability import logger
@@ -28,34 +29,35 @@ class WebsocketPusher:
     def __init__(self, session: Any = None, parallel: int = MAX_PARALLEL_SENDS) -> None:
         self.session = session  # a boto3 Session (tests: anything with `.client(name, endpoint_url=)`)
         self.parallel = parallel
-        self._apis: dict[Endpoint, WebsocketAPI] = {}
+        self._clients: dict[Endpoint, Any] = {}
         self._lock = threading.Lock()
 
-    def _api(self, endpoint: Endpoint) -> WebsocketAPI:
+    def _client(self, endpoint: Endpoint) -> Any:
         with self._lock:
-            api = self._apis.get(endpoint)
-            if api is None:
+            client = self._clients.get(endpoint)
+            if client is None:
+                settings = get_settings()
                 if self.session is None:
                     import boto3  # first push only: botocore dominates cold start
 
-                    self.session = boto3.session.Session(region_name=get_settings().region)
-                api = WebsocketAPI()
-                api.session = self.session
-                region = get_settings().region
-                api.configure(f"{endpoint.api_id}.execute-api.{region}.amazonaws.com", endpoint.stage)
-                self._apis[endpoint] = api
-            return api
+                    self.session = boto3.session.Session(region_name=settings.region)
+                url = settings.websocket_management_url or (
+                    f"https://{endpoint.api_id}.execute-api.{settings.region}.amazonaws.com/{endpoint.stage}"
+                )
+                client = self.session.client("apigatewaymanagementapi", endpoint_url=url)
+                self._clients[endpoint] = client
+            return client
 
     def send_all(self, endpoint: Endpoint, messages: Mapping[str, str]) -> list[str]:
         """Send each connection its text; returns the connections that are gone."""
         if not messages:
             return []
-        api = self._api(endpoint)
+        client = self._client(endpoint)
 
         def send(connection_id: str) -> str | None:
             try:
-                api.send(connection_id, messages[connection_id])
-            except WebsocketDisconnectedError:
+                client.post_to_connection(ConnectionId=connection_id, Data=messages[connection_id].encode())
+            except client.exceptions.GoneException:
                 return connection_id
             except (ClientError, BotoCoreError):  # one failed push must not fail the others or the post
                 logger().warning("live push failed", exc_info=True)
@@ -71,9 +73,10 @@ class WebsocketPusher:
 
     def close(self, endpoint: Endpoint, connection_id: str) -> None:
         """Hang up a connection (its holder was removed or left); already gone is fine."""
+        client = self._client(endpoint)
         try:
-            self._api(endpoint).close(connection_id)
-        except WebsocketDisconnectedError:
+            client.delete_connection(ConnectionId=connection_id)
+        except client.exceptions.GoneException:
             pass
         except (ClientError, BotoCoreError):
             logger().warning("live close failed", exc_info=True)

@@ -553,6 +553,10 @@ class RoomService:
 
     # --- live connections ----------------------------------------------------------------
 
+    def live_url(self) -> str | None:
+        """Where pages open their live connection; None where the stage has no WebSocket API."""
+        return get_settings().websocket_url
+
     def connect(self, caller: Caller, group_id: str | None, connection_id: str, endpoint: Endpoint) -> None:
         """Open a live connection: a member to their own group, a facilitator to one they run."""
         if caller.removed:

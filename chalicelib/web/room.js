@@ -1,5 +1,6 @@
 /* The member's room: sessions in the member's zone with RSVPs and the join button, messages
-   (polled, newest at the bottom), reminders and contact verification, calendar, leaving. */
+   (pushed over the room's WebSocket, polled only while it is down; newest at the bottom),
+   reminders and contact verification, calendar, leaving. */
 (function () {
   "use strict";
   var H = window.Hearth;
@@ -9,7 +10,7 @@
   var token = saved && saved.token;
   var status = H.$("status");
 
-  var MESSAGE_POLL_MS = 4000;
+  var MESSAGE_POLL_MS = 4000; // only while the live socket is down
   var SESSION_POLL_MS = 60000;
   var JOIN_OPENS_MS = 15 * 60 * 1000;
   var LEADS = [
@@ -24,6 +25,7 @@
   var messages = new Map(); // message_id -> {data, node}
   var olderCursor = null;
   var stopped = false;
+  var liveRoom = null; // H.live(): pushes, or polling while the socket is down
 
   var leaving = false; // while erasing, a poll's 401 is expected and not a sign-out
 
@@ -36,8 +38,13 @@
     });
   }
 
-  function signedOut(text, forget) {
+  function stopLive() {
     stopped = true;
+    if (liveRoom) liveRoom.stop();
+  }
+
+  function signedOut(text, forget) {
+    stopLive();
     if (forget) H.membership.forget(groupId);
     H.$("room").hidden = true;
     H.$("signed-out").hidden = false;
@@ -333,9 +340,7 @@
         H.busy(yes, null, function () {
           return call("DELETE", "/v1/messages/" + encodeURIComponent(message.message_id));
         }).then(function () {
-          var entry = messages.get(message.message_id);
-          if (entry) entry.node.remove();
-          messages.delete(message.message_id);
+          forget(message.message_id);
           H.say(H.$("messages-status"), "ok", "Your message was deleted.");
           H.$("post-body").focus();
         }, function (error) {
@@ -388,6 +393,25 @@
     return button;
   }
 
+  /** Takes a message off the list (deleted by its author or hidden by a facilitator). */
+  function forget(messageId) {
+    var entry = messages.get(messageId);
+    if (!entry) return;
+    entry.node.remove();
+    messages.delete(messageId);
+    if (!messages.size) showEmpty();
+  }
+
+  function showEmpty() {
+    list.appendChild(el("li", { className: "empty" }, "No messages yet. You can say hello, or just listen."));
+  }
+
+  /** A frame pushed over the live socket. */
+  function pushed(frame) {
+    if (frame.type === "message" && frame.message && frame.message.group_id === groupId) merge([frame.message], false);
+    else if (frame.type === "message_hidden" && typeof frame.message_id === "string") forget(frame.message_id);
+  }
+
   function sortKey(message) {
     return message.created_at + "|" + message.message_id;
   }
@@ -416,7 +440,7 @@
     ordered.forEach(function (entry, index) {
       if (list.children[index] !== entry.node) list.insertBefore(entry.node, list.children[index] || null);
     });
-    if (!ordered.length) list.appendChild(el("li", { className: "empty" }, "No messages yet. You can say hello, or just listen."));
+    if (!ordered.length) showEmpty();
     if (stick) list.scrollTop = list.scrollHeight;
   }
 
@@ -463,15 +487,6 @@
       }, function () {});
     });
     slot.appendChild(button);
-  }
-
-  function poll() {
-    if (stopped) return;
-    var next = function () {
-      if (!stopped) window.setTimeout(poll, MESSAGE_POLL_MS);
-    };
-    if (document.visibilityState === "hidden") return next();
-    loadMessages(false).then(next, next);
   }
 
   function showHelp(resources) {
@@ -703,7 +718,7 @@
     H.busy(H.$("leave-yes"), H.$("leave-status"), function () {
       return call("DELETE", "/v1/me");
     }, "Erasing your data…").then(function () {
-      stopped = true;
+      stopLive();
       H.membership.forget(groupId);
       H.$("room").hidden = true;
       H.$("left").hidden = false;
@@ -770,7 +785,9 @@
         renderCalendar();
         loadSessions();
         loadMessages(true).then(function () {
-          window.setTimeout(poll, MESSAGE_POLL_MS);
+          if (stopped) return;
+          var newest = function () { return loadMessages(false); };
+          liveRoom = H.live({ token: token, pollMs: MESSAGE_POLL_MS, poll: newest, catchUp: newest, onFrame: pushed });
         });
         window.setInterval(function () {
           if (!stopped && document.visibilityState !== "hidden") loadSessions();

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from tests.conftest import ROOT
-from tests.running_stack import ADMIN_TOKEN, request, running_stack
+from tests.running_stack import ADMIN_TOKEN, Stack, request, running_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -69,10 +69,22 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`scripts/local_stack.py` on a free port, as `make run` starts it; yields its base URL."""
-    with running_stack(tmp_path_factory.mktemp("browser-stack") / "outbox.jsonl") as running:
-        yield running.base
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """`scripts/local_stack.py` on free ports, as `make run` starts it."""
+    with running_stack(tmp_path_factory.mktemp("browser-stack") / "outbox.jsonl") as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def stack(running: Stack) -> str:
+    """The stack's base URL (the pages' origin)."""
+    return running.base
+
+
+@pytest.fixture(scope="session")
+def live_url(running: Stack) -> str:
+    """The stack's WebSocket gateway, where the room pages connect."""
+    return running.live_url
 
 
 @pytest.fixture(scope="session")

@@ -191,7 +191,7 @@ def test_a_message_with_html_is_shown_as_text_and_runs_nothing(api, circle, page
     assert stored["messages"] == []
 
 
-def test_new_messages_arrive_by_polling_newest_at_the_bottom_and_can_be_reported(api, circle, page, tmp_path):
+def test_new_messages_arrive_live_newest_at_the_bottom_and_can_be_reported(api, circle, page, tmp_path):
     group = circle["group"]
     first = circle["series"]["next_sessions"][0]
     other = api.member(group["invite"]["code"], "Bright Finch")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chalicelib.api.web import PAGE_POLICY
+from chalicelib.api.web import page_policy
 from tests.browser.conftest import DESKTOP, PHONE
 
 
@@ -21,17 +21,23 @@ def _policy(header: str) -> dict[str, str]:
     return directives
 
 
-def test_the_policy_allows_only_this_origin():
-    policy = _policy(PAGE_POLICY)
+@pytest.mark.parametrize(
+    "socket_url", [None, "ws://127.0.0.1:8001/api", "wss://abc123.execute-api.eu-west-1.amazonaws.com/api"]
+)
+def test_the_policy_allows_only_this_origin_and_connects_only_to_the_rooms_socket(socket_url):
+    header = page_policy(socket_url)
+    policy = _policy(header)
 
     assert policy["default-src"] == "'none'"
-    for directive in ("script-src", "style-src", "connect-src", "form-action"):
+    for directive in ("script-src", "style-src", "form-action"):
         assert policy[directive] == "'self'", directive
+    socket_origin = socket_url.rsplit("/", 1)[0] if socket_url else None
+    assert policy["connect-src"] == " ".join(filter(None, ["'self'", socket_origin]))
     assert policy["img-src"] == "'self' data:"
     assert policy["frame-ancestors"] == "'none'"
     assert policy["base-uri"] == "'none'"
-    assert "unsafe-inline" not in PAGE_POLICY
-    assert "unsafe-eval" not in PAGE_POLICY
+    assert "unsafe-inline" not in header
+    assert "unsafe-eval" not in header
 
 
 @pytest.fixture
@@ -79,9 +85,12 @@ def _sign_in(page, everyone: dict[str, Any]) -> None:
     )
 
 
-def test_every_page_sends_the_csp_and_requests_nothing_off_its_origin(everyone, stack, new_page, watch):
+def test_every_page_sends_the_csp_and_requests_nothing_off_its_origin(
+    everyone, stack, live_url, new_page, watch
+):
     """Given a group with a session, a member and a signed-in facilitator, when each page loads, then
     its document and every asset carry the policy and every request stays on the stack's origin."""
+    expected_policy = page_policy(live_url)
     page = new_page(DESKTOP)
     documents = []
     page.on(
@@ -97,7 +106,7 @@ def test_every_page_sends_the_csp_and_requests_nothing_off_its_origin(everyone, 
     for path, expected in _visits(everyone).items():
         response = page.goto(path)
         assert response.status == 200, path
-        assert response.headers["content-security-policy"] == PAGE_POLICY, path
+        assert response.headers["content-security-policy"] == expected_policy, path
         assert response.headers["content-type"].startswith("text/html"), path
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
@@ -110,11 +119,12 @@ def test_every_page_sends_the_csp_and_requests_nothing_off_its_origin(everyone, 
         "/static/index.js",
         "/static/join.js",
         "/static/room.js",
+        "/static/live.js",
         "/static/console.js",
         "/static/qr.js",
     }
     for response in documents:
-        assert response.headers.get("content-security-policy") == PAGE_POLICY, response.url
+        assert response.headers.get("content-security-policy") == expected_policy, response.url
     assert watch.requests, "the interception saw no request"
     assert all(url.startswith(stack) or url.startswith("data:") for url in watch.requests)
     assert watch.off_origin == []

@@ -497,10 +497,18 @@ def test_function_environment_comes_from_the_stack(templates, stage):
     assert shared["HEARTH_STAGE"] == {"Ref": "Stage"}
     assert shared["HEARTH_METRICS_NAMESPACE"] == {"Fn::Sub": "Hearth/${Stage}"}
     assert shared["HEARTH_TRACING"] == "true"
+    assert shared["HEARTH_WEBSOCKET_URL"] == {
+        "Fn::Sub": "wss://${WebsocketAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api"
+    }  # the room pages' live socket: this stack's own WebSocket API
     settings_source = (Path(__file__).resolve().parents[2] / "chalicelib" / "settings.py").read_text()
     for function in functions(template).values():
         variables = environment(template, function)
-        for forbidden in ("HEARTH_ADMIN_TOKEN", "HEARTH_CONTACT_KEY", "HEARTH_AWS_ENDPOINT_URL"):
+        for forbidden in (
+            "HEARTH_ADMIN_TOKEN",
+            "HEARTH_CONTACT_KEY",
+            "HEARTH_AWS_ENDPOINT_URL",
+            "HEARTH_WEBSOCKET_MANAGEMENT_URL",
+        ):
             assert forbidden not in variables  # secrets come from Secrets Manager, AWS is AWS
         for variable in variables:
             assert f'"{variable}"' in settings_source, f"{variable} is not a setting Hearth reads"
@@ -548,6 +556,8 @@ def test_the_zip_ships_the_app_with_bytecode_for_its_runtime_and_nothing_else(pa
         names = set(zipped.namelist())
         assert {"app.py", "chalice/app.py", "chalicelib/__init__.py"} <= names
         assert not [n for n in names if n.startswith(("tests/", "scripts/", "infra/", ".chalice/"))]
+        assert not [n for n in names if n.startswith("websockets/")]  # the local gateway's, never Lambda's
+        assert "chalicelib/web/live.js" in names
         pycs = [n for n in names if n.endswith(".pyc")]
         assert pycs
         assert all(f".{tag}.pyc" in n for n in pycs), "bytecode for another Python"

@@ -171,8 +171,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("GET", "/static/join.js"): ({}, PUBLIC),
     ("GET", "/static/room.js"): ({}, PUBLIC),
     ("GET", "/static/console.js"): ({}, PUBLIC),
+    ("GET", "/static/live.js"): ({}, PUBLIC),
     ("GET", "/static/qr.js"): ({}, PUBLIC),
     ("GET", "/v1/invites/{code}"): ({}, PUBLIC),
+    ("GET", "/v1/live"): ({}, PUBLIC),
 }
 
 

@@ -284,3 +284,73 @@ def test_a_member_who_leaves_is_hung_up(api, here, stubbed):
     assert api.call("DELETE", "/v1/me", token=here["member"]).status_code == 204
 
     assert registry(here["group_id"]) == set()
+
+
+def test_pages_learn_the_sockets_url_from_the_app(api, monkeypatch):
+    from chalicelib.settings import reset_settings
+
+    assert api.call("GET", "/v1/live").json == {"url": None}
+
+    monkeypatch.setenv("HEARTH_WEBSOCKET_URL", f"wss://{DOMAIN}/{STAGE}")
+    reset_settings()
+
+    assert api.call("GET", "/v1/live").json == {"url": f"wss://{DOMAIN}/{STAGE}"}
+
+
+def test_pushes_go_to_the_local_gateway_when_it_is_configured(api, here, monkeypatch):
+    """`make run` points the management client at its gateway instead of execute-api."""
+    import botocore.session
+    from botocore.stub import ANY, Stubber
+
+    from chalicelib.notify.live import WebsocketPusher
+    from chalicelib.services.container import services
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.setenv("HEARTH_WEBSOCKET_MANAGEMENT_URL", "http://127.0.0.1:8002/api/")
+    reset_settings()
+    local = "http://127.0.0.1:8002/api"
+    client = botocore.session.get_session().create_client(
+        "apigatewaymanagementapi", region_name="us-east-1", endpoint_url=local
+    )
+
+    class LocalSession:
+        def client(self, service_name: str, endpoint_url: str | None = None) -> Any:
+            assert (service_name, endpoint_url) == ("apigatewaymanagementapi", local)
+            return client
+
+    services().room.live = WebsocketPusher(session=LocalSession())
+    connect(api, "local-conn=", here["member"])
+    with Stubber(client) as stubber:
+        stubber.add_response("post_to_connection", {}, {"ConnectionId": "local-conn=", "Data": ANY})
+        post(api, here["facilitator"], here["group_id"], "hello from the stack")
+        stubber.assert_no_pending_responses()
+
+
+def test_the_local_gateway_sends_api_gateways_event_shape():
+    """The local gateway's events carry every field of API Gateway's (as `ws_event` has them)."""
+    from datetime import UTC, datetime
+
+    from scripts.local_gateway import Connection, LocalGateway
+
+    gateway = LocalGateway(app_module=None, port=8001)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    connection = Connection("Q1jY8FvMoAMCJtw=", None, now, "127.0.0.1", "Mozilla/5.0", now)  # type: ignore[arg-type]
+    built = {
+        "$connect": gateway._event("$connect", connection, headers={}, multiValueHeaders={}),
+        "$default": gateway._event("$default", connection, body="{}", context={"messageId": "m"}),
+        "$disconnect": gateway._event(
+            "$disconnect",
+            connection,
+            headers={},
+            context={"disconnectStatusCode": 1000, "disconnectReason": ""},
+        ),
+    }
+    for route_key, event in built.items():
+        reference = ws_event(
+            route_key, "Q1jY8FvMoAMCJtw=", {"token": "t"} if route_key == "$connect" else None
+        )
+        assert set(event) == set(reference) - {"queryStringParameters", "multiValueQueryStringParameters"}
+        assert set(event["requestContext"]) == set(reference["requestContext"]), route_key
+        assert event["requestContext"]["routeKey"] == route_key
+        assert event["requestContext"]["eventType"] == reference["requestContext"]["eventType"]
+        assert event["requestContext"]["stage"] == "api"

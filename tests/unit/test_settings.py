@@ -55,6 +55,25 @@ def test_public_base_url_loses_its_trailing_slash(monkeypatch):
     assert get_settings().public_base_url == "https://hearth.example.org"
 
 
+def test_the_room_socket_is_a_websocket_url_or_none(monkeypatch):
+    monkeypatch.delenv("HEARTH_WEBSOCKET_URL", raising=False)
+    reset_settings()
+    assert get_settings().websocket_url is None
+
+    monkeypatch.setenv("HEARTH_WEBSOCKET_URL", "wss://abc123.execute-api.us-east-1.amazonaws.com/api/")
+    reset_settings()
+    assert get_settings().websocket_url == "wss://abc123.execute-api.us-east-1.amazonaws.com/api"
+
+
+@pytest.mark.parametrize("url", ["https://abc123.example.org/api", "wss://x.example.org/api?token=1"])
+def test_a_room_socket_that_is_not_a_plain_websocket_url_is_a_configuration_error(monkeypatch, url):
+    monkeypatch.setenv("HEARTH_WEBSOCKET_URL", url)
+    reset_settings()
+
+    with pytest.raises(ConfigurationError):
+        get_settings()
+
+
 def test_dev_routes_are_off_unless_asked_for(monkeypatch):
     monkeypatch.delenv("HEARTH_DEV_ROUTES")
     assert dev_routes_requested() is False
