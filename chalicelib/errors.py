@@ -113,6 +113,10 @@ class ConfigurationError(HearthError):
     code = "configuration_error"
     default_message = "The service is misconfigured."
 
+    def body(self) -> dict[str, Any]:
+        """The cause is for the logs (`self.message`); the caller learns only that it is ours."""
+        return {"code": self.code, "message": HearthError.default_message}
+
 
 class DependencyError(HearthError):
     """An AWS dependency failed in a way the caller cannot fix; retrying may help."""

@@ -87,7 +87,8 @@ def _socket_url(raw: str | None) -> str | None:
 
 @cache
 def get_settings() -> Settings:
-    stage = _env("HEARTH_STAGE", "local") or "local"
+    # Unset means a deployed stage: dev routes and the local outbox exist only when asked for.
+    stage = _env("HEARTH_STAGE", "prod") or "prod"
     if stage not in STAGES:
         raise ConfigurationError(f"HEARTH_STAGE must be one of {', '.join(STAGES)}")
     region = _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1"

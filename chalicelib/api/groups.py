@@ -232,3 +232,15 @@ def remove_member(caller: Caller, group_id: str, member_id: str) -> None:
 def add_facilitator(caller: Caller, group_id: str, body: AddFacilitator) -> Roster:
     entries = services().groups.add_facilitator(caller, group_id, body.facilitator_id)
     return Roster(members=[RosterEntry.model_validate(e) for e in entries])
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/groups/{group_id}/facilitators/{facilitator_id}",
+    allowed=FACILITATOR,
+    summary="Take a facilitator off the group (409 for its last one)",
+    status=204,
+    errors=(409,),
+)
+def remove_facilitator(caller: Caller, group_id: str, facilitator_id: str) -> None:
+    services().groups.remove_facilitator(caller, group_id, facilitator_id)

@@ -45,6 +45,10 @@ class PostedMessage(ResponseModel):
     resources: list[CrisisResource] | None = Field(
         default=None, description="Only when the message reads as a crisis; shown to its writer alone"
     )
+    notice: str | None = Field(
+        default=None,
+        description="For the writer alone: why a phone number or email in the message was hidden",
+    )
 
 
 class Cursor(QueryModel):
@@ -66,6 +70,7 @@ class ReportMessage(RequestModel):
 class ReportReceipt(ResponseModel):
     message_id: str
     status: Literal["received"]
+    notice: str | None = Field(default=None, description="Why contact details in the reason were hidden")
 
 
 class MuteMember(RequestModel):
@@ -147,8 +152,8 @@ def post_message(caller: Caller, group_id: str, body: NewMessage) -> PostedMessa
     errors=(409,),
 )
 def report_message(caller: Caller, message_id: str, body: ReportMessage) -> ReportReceipt:
-    services().room.report(caller, message_id, body.reason)
-    return ReportReceipt(message_id=message_id, status="received")
+    notice = services().room.report(caller, message_id, body.reason)
+    return ReportReceipt(message_id=message_id, status="received", notice=notice)
 
 
 @routes.operation(

@@ -17,7 +17,7 @@ from chalicelib import crypto
 from chalicelib.domain import sms_text
 from chalicelib.domain.contact import ContactError, normalise_email, normalise_phone
 from chalicelib.domain.identity import Caller
-from chalicelib.errors import ConflictError, GoneError, ValidationError
+from chalicelib.errors import ConflictError, ForbiddenError, GoneError, ValidationError
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.membership import MembershipService, MeView
@@ -107,6 +107,8 @@ class ContactService:
                 actions += [attribute.remove() for attribute in _INDEX[channel][:2]]
                 continue
             blind = crypto.blind_index(_KIND[channel], value)
+            if channel == "sms":
+                self._refuse_banned(member.group_id, blind)
             current_hash = member.phone_hash if channel == "sms" else member.email_hash
             current_status = member.phone_status if channel == "sms" else member.email_status
             if blind == current_hash and current_status == VERIFIED:
@@ -142,6 +144,11 @@ class ContactService:
             self._send_code(channel, value, code)
         return self.membership.view(member)
 
+    def _refuse_banned(self, group_id: str, phone_hash: str | None) -> None:
+        """A phone removed from this group is never bound to a membership of it again."""
+        if phone_hash and self.membership.phone_banned(group_id, phone_hash):
+            raise ForbiddenError("This number was removed from this group.", code="removed")
+
     def _normalise(self, channel: str, raw: str | None) -> str | None:
         if raw is None:
             return None
@@ -176,14 +183,13 @@ class ContactService:
         if status != PENDING:
             raise ConflictError("This contact cannot be verified now.", code="not_pending")
         expected = getattr(member, f"{prefix}_code_hash")
-        expires = getattr(member, f"{prefix}_code_expires")
-        tries = int(getattr(member, f"{prefix}_code_tries") or 0)
-        if expected is None or expires is None or now >= expires or tries <= 0:
+        if expected is None:
             raise GoneError("This code has expired; ask for a new one.", code="code_expired")
+        left = self.members.spend_try(member, channel, now)  # before comparing: five tries mean five
         if not hmac.compare_digest(expected, code_hash(member.member_id, channel, code)):
-            self.members.update(member, [attributes["code_tries"].add(-1)], attributes["code_tries"] > 0)
-            left = int(getattr(member, f"{prefix}_code_tries") or 0)
             raise ValidationError({"code": f"That code is not right; {left} tries left."})
+        if channel == "sms":
+            self._refuse_banned(member.group_id, member.phone_hash)
         self.members.update(
             member,
             [

@@ -143,6 +143,10 @@ class InboundSms:
             return self._bad_code(hashed, at)
         invite = self.membership.invites.get(code)
         group_id = None if invite is None else invite.group_id
+        if group_id is not None and self.membership.phone_banned(
+            group_id, hashed
+        ):  # before "already a member"
+            return [sms_text.REMOVED_REPLY]
         # a member who joined on the web and verified this phone later holds no phone item
         mine = [m for m in self.members.by_phone(hashed) if m.group_id == group_id and m.status == ACTIVE]
         if mine:

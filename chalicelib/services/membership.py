@@ -22,6 +22,7 @@ from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.timezones import TimezoneError, zone
 from chalicelib.errors import (
+    ConfigurationError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -29,7 +30,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.ids import new_id
-from chalicelib.observability import count
+from chalicelib.observability import count, logger
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
 from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
@@ -65,7 +66,19 @@ class MeView:
     timezone: str
     reminders: dict[str, Any]
     contact: dict[str, ContactStatus | None]
-    calendar_url: str
+    calendar_url: str | None
+
+
+UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
+
+
+def _opened(kind: str, sealed: bytes) -> str | None:
+    """A sealed value, or None (logged) when the key cannot open it: the profile still answers."""
+    try:
+        return crypto.open_sealed(kind, sealed)
+    except ConfigurationError:
+        logger().error("sealed value unreadable with the configured key", extra={"kind": kind})
+        return None
 
 
 def calendar_url(feed_token: str) -> str:
@@ -102,6 +115,8 @@ class MembershipService:
         rng: random.Random | None = None,
         access: GroupService | None = None,
         lead_times_used: Callable[[set[int]], None] | None = None,
+        releasers: list[Eraser] | None = None,
+        on_removed: list[Callable[[Caller, MemberItem], None]] | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
@@ -111,6 +126,8 @@ class MembershipService:
         self.rng = rng or random.SystemRandom()
         self.access = access or GroupService(self.groups, self.invites)
         self.lead_times_used = lead_times_used  # tells the reminder sweep which lead times to look for
+        self.releasers = releasers or []  # what a removed member gives back (seats in sessions)
+        self.on_removed = on_removed or []  # told once a removal happened (the room's audit trail)
 
     # --- joining -------------------------------------------------------------------------
 
@@ -145,6 +162,8 @@ class MembershipService:
         group = self.groups.get(invite.group_id)
         if group is None:
             raise NotFoundError("No group has this invite code.")
+        if wanted:
+            self._not_staff(group.group_id, wanted[0][1])
         candidates = wanted or [
             (name, handles.handle_key(name))
             for name in handles.generated_candidates(self.rng, GENERATED_ATTEMPTS)
@@ -161,6 +180,11 @@ class MembershipService:
             count("joins")
             return created
         raise ConflictError("Could not find a free handle; try choosing one.", code="handle_taken")
+
+    def _not_staff(self, group_id: str, handle_key: str) -> None:
+        """A member's handle may not read as the name of one of the group's facilitators."""
+        if any(handles.handle_key(staff.display_name) == handle_key for staff in self.groups.staff(group_id)):
+            raise ValidationError({"handle": "That is a facilitator's name here; choose another handle."})
 
     def _enrol(
         self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
@@ -210,6 +234,11 @@ class MembershipService:
         )
         return NewMembership(member_id, group_id, handle, token, timezone)
 
+    def phone_banned(self, group_id: str, hashed: str) -> bool:
+        """Whether a facilitator removed a member with this phone (blind index) from the group."""
+        group = self.groups.get(group_id, consistent=True)
+        return group is not None and hashed in (group.banned_phones or set())
+
     # --- the member's own view -------------------------------------------------------------
 
     def member(self, caller: Caller) -> MemberItem:
@@ -226,12 +255,14 @@ class MembershipService:
     def view(self, member: MemberItem) -> MeView:
         contact: dict[str, ContactStatus | None] = {"sms": None, "email": None}
         if member.phone_enc is not None:
+            phone = _opened("phone", member.phone_enc)
             contact["sms"] = ContactStatus(
-                member.phone_status or "pending", mask_phone(crypto.open_sealed("phone", member.phone_enc))
+                member.phone_status or "pending", mask_phone(phone) if phone else UNREADABLE
             )
         if member.email_enc is not None:
+            email = _opened("email", member.email_enc)
             contact["email"] = ContactStatus(
-                member.email_status or "pending", mask_email(crypto.open_sealed("email", member.email_enc))
+                member.email_status or "pending", mask_email(email) if email else UNREADABLE
             )
         return MeView(
             member_id=member.member_id,
@@ -240,7 +271,7 @@ class MembershipService:
             timezone=member.timezone,
             reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
             contact=contact,
-            calendar_url=calendar_url(crypto.open_sealed("feed", member.feed_enc)),
+            calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
         )
 
     def me(self, caller: Caller) -> MeView:
@@ -266,6 +297,7 @@ class MembershipService:
         if handle is not None:
             display, key = checked_handle(handle)
             if key != member.handle_key:
+                self._not_staff(member.group_id, key)
                 self.groups.swap_handle(member.group_id, member.handle_key, key)
                 swapped = (member.handle_key, key)
             actions += [MemberItem.handle.set(display), MemberItem.handle_key.set(key)]
@@ -349,6 +381,8 @@ class MembershipService:
             return
         if member.phone_hash:
             self.groups.ban_phone(group_id, member.phone_hash)
+        for release in self.releasers:  # before the status flips, so a retried removal redoes them
+            release(member)
         wipe = [
             attribute.remove()
             for channel in ("sms", "email")
@@ -360,4 +394,6 @@ class MembershipService:
         )
         self.credentials.mark_removed(member.token_hash)
         self.groups.release_seat(group_id)
+        for hook in self.on_removed:
+            hook(caller, member)
         count("removals")

@@ -8,7 +8,7 @@ credential. A crisis adds the facilitators' notice; it never blocks the writer's
 
 Moderation (hiding a message, muting, removing a member) is written to the group's audit
 trail in the same transaction as the action, except removal, which `MembershipService`
-owns: `record_removals` wraps it once, in the composition root.
+owns: it tells `member_removed` once a removal happened (wired in the composition root).
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ class MessageView:
 class Posted:
     message: MessageView
     resources: list[dict[str, str]] | None
+    notice: str | None = None  # told to the writer alone: why their words were changed
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class RoomService:
             body = rules.clean_body(raw_body)
         except rules.MessageTextError as exc:
             raise ValidationError({"body": str(exc)}) from exc
+        body, masked = rules.mask_contacts(body)
         now = self.clock()
         # Facilitators are not assessed: they quote the resources and name the topic on purpose.
         assessment = crisis.assess(body) if caller.role is Role.MEMBER else crisis.NOT_FLAGGED
@@ -270,6 +272,7 @@ class RoomService:
         return Posted(
             message=self.view(message, caller),
             resources=crisis.resources() if assessment.flagged else None,
+            notice=rules.MASKED_NOTICE if masked else None,
         )
 
     def _write(
@@ -291,7 +294,9 @@ class RoomService:
         alert = None
         if assessment.flagged:
             alert = self._crisis_alert(group_id, message.message_id, assessment.category, now)
-        limit = RateLimit("room_post", author.author_id, POST_LIMIT, POST_WINDOW_SECONDS)
+        # keyed by a blind index, like every counter: the item names nobody once it expires
+        subject = crypto.blind_index("member", author.author_id)
+        limit = RateLimit("room_post", subject, POST_LIMIT, POST_WINDOW_SECONDS)
         self.room.post(message, author=author.membership, limit=limit, now=now, alert=alert)
         return message
 
@@ -370,9 +375,15 @@ class RoomService:
         event = json.dumps({"type": "message_hidden", "message_id": message.message_id})
         self._push(ref.group_id, _live(found.get(live_key)), lambda _connection: event, now)
 
-    def report(self, caller: Caller, message_id: str, reason: str | None) -> None:
-        """A member flags a message to the facilitators; once per member and message."""
+    def report(self, caller: Caller, message_id: str, reason: str | None) -> str | None:
+        """A member flags a message to the facilitators; once per member and message.
+
+        Returns the notice for the reporter when contact details in the reason were hidden.
+        """
         ref = self._message_ref(caller, message_id)
+        masked = False
+        if reason:
+            reason, masked = rules.mask_contacts(reason)
         now = self.clock()
         report = self.room.new_report(
             ref.group_id,
@@ -393,6 +404,7 @@ class RoomService:
         )
         if self.room.report(keys.message(ref.group_id, ref.seq), report, alert, now):
             count("reports")
+        return rules.MASKED_NOTICE if masked else None
 
     def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
         """A facilitator mutes a member for a while; it ends by itself."""
@@ -443,8 +455,10 @@ class RoomService:
         self._hang_up(member.group_id, member.member_id, now, _live(found.get(live_key)))
 
     def forget_member(self, member: MemberItem) -> None:
-        """Erasure: the member's messages are deleted and their live connections closed."""
+        """Erasure: the member's messages are deleted, their handle leaves the audit trail, and
+        their live connections are closed."""
         self.room.delete(self.room.by_author(member.group_id, member.member_id))
+        self.room.forget_in_audit(member.group_id, member.member_id)
         live_key = keys.live_room(member.group_id)
         live = _live(self.room.fetch([live_key]).get(live_key))
         self._hang_up(member.group_id, member.member_id, self.clock(), live)
@@ -618,20 +632,3 @@ class RoomService:
 
 def _live(item: Any) -> LiveRoomItem | None:
     return item if isinstance(item, LiveRoomItem) else None
-
-
-def record_removals(membership: Any, room: RoomService) -> None:
-    """Removal is `MembershipService.remove`'s; the room records it once it happened.
-
-    The one hook between the two services, installed by the composition root. The member is
-    read first so that repeating a removal (already removed: nothing happens) records nothing.
-    """
-    remove = membership.remove
-
-    def remove_and_record(caller: Caller, group_id: str, member_id: str) -> None:
-        before = room.members.get(group_id, member_id)
-        remove(caller, group_id, member_id)
-        if before is not None and before.status == ACTIVE:
-            room.member_removed(caller, before)
-
-    membership.remove = remove_and_record

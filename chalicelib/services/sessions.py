@@ -50,6 +50,10 @@ DEFAULT_WINDOW = timedelta(days=30)
 MAX_MOVE = timedelta(days=30)  # a moved session stays within this of its original start
 JOIN_OPENS = timedelta(minutes=15)
 NEXT_SESSIONS = 5
+# Bounded work per request: a group's active series, and the sessions one answer carries.
+MAX_ACTIVE_SERIES = 10  # support groups meet a few times a week; this bounds every expansion
+MAX_SESSIONS_PER_PAGE = 200  # a page ends before a start time; `next` is where the next begins
+NEXT_SESSION_READ = 2 * MAX_ACTIVE_SERIES  # stored sessions read to find a group's next one
 DEFAULT_TITLE = "Group session"
 
 Clock = Callable[[], datetime]
@@ -117,6 +121,12 @@ class SessionView:
     waitlisted: int
     my_rsvp: str | None
     position: int | None
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[SessionView]
+    next: datetime | None  # pass as `from` (same `to`) for the rest of the window
 
 
 @dataclass(frozen=True)
@@ -253,6 +263,12 @@ class SessionService:
     ) -> SeriesView:
         group = self.groups.managed(caller, group_id)
         start, rule = self._checked(start_local, timezone, rrule, duration_minutes)
+        active = [series for series in self.series.for_group(group_id) if series.ended_at is None]
+        if len(active) >= MAX_ACTIVE_SERIES:  # a bound on work, not an invariant: read, then write
+            raise ConflictError(
+                f"A group can run at most {MAX_ACTIVE_SERIES} series at once; end one first.",
+                code="too_many_series",
+            )
         item = self._new_series(
             group,
             title=title or DEFAULT_TITLE,
@@ -604,7 +620,7 @@ class SessionService:
 
     def list_sessions(
         self, caller: Caller, group_id: str, start: datetime | None, end: datetime | None
-    ) -> list[SessionView]:
+    ) -> SessionPage:
         now = self.clock()
         start = start or now
         end = end or start + DEFAULT_WINDOW
@@ -613,7 +629,12 @@ class SessionService:
         if end - start > MAX_WINDOW:
             raise ValidationError({"to": "A window may span at most 366 days."})
         self.groups.visible(caller, group_id)
-        return [self.view(caller, o) for o in self.occurrences(group_id, start, end)]
+        found = self.occurrences(group_id, start, end)
+        page, next_from = found, None
+        if len(found) > MAX_SESSIONS_PER_PAGE:  # cut before a start time, so `next` repeats none
+            next_from = found[MAX_SESSIONS_PER_PAGE].start
+            page = [o for o in found[:MAX_SESSIONS_PER_PAGE] if o.start < next_from]
+        return SessionPage([self.view(caller, o) for o in page], next_from)
 
     def occurrences(self, group_id: str, start: datetime, end: datetime) -> list[_Occurrence]:
         """Every session of a group starting in [start, end), stored exceptions applied."""
@@ -645,10 +666,12 @@ class SessionService:
     def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
         """The group's next scheduled session within the materialised horizon (one Query)."""
         now = self.clock()
+        # A bounded read from now on, whatever the group stores: a directory page costs the same
+        # for a group with one series as for one with ten (a session moved later from before
+        # now is not shown as the next one).
+        stored = self.sessions.in_group(group_id, now, now + HORIZON, limit=NEXT_SESSION_READ)
         upcoming = [
-            item
-            for item in self.sessions.in_group(group_id, now - MAX_MOVE, now + HORIZON)
-            if item.status == SCHEDULED and item.start > now and item.timezone
+            item for item in stored if item.status == SCHEDULED and item.start > now and item.timezone
         ]
         if not upcoming:
             return None
@@ -874,3 +897,14 @@ class SessionService:
                 owner = series.get(item.series_id)
                 if owner is not None:
                     self.leave(owner, item.original_start, member_id)
+
+    def release_member(self, group_id: str, member_id: str) -> None:
+        """A removed member's seats and waitlist places in sessions still to come are given back
+        (whoever waits is promoted and told), through the same path as cancelling an RSVP."""
+        now = self.clock()
+        series = {item.series_id: item for item in self.series.for_group(group_id)}
+        for item in self.sessions.in_group(group_id, now - MAX_MOVE, datetime(2200, 1, 1, tzinfo=UTC)):
+            held = member_id in (item.going or set()) or member_id in (item.waitlist or [])
+            owner = series.get(item.series_id)
+            if held and owner is not None and item.start > now:
+                self.leave(owner, item.original_start, member_id)

@@ -19,14 +19,15 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invites import Invite
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, HearthError, NotFoundError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
-from chalicelib.store.tables import HearthItem, bind
+from chalicelib.store.tables import HearthItem, bind, connection
 
 
 class GroupItem(HearthItem, discriminator="group"):
@@ -146,6 +147,40 @@ class GroupRepository:
         with dependency():
             staff.save()
             group.update(actions=[GroupItem.facilitator_ids.add({staff.facilitator_id})])
+
+    def remove_staff(self, group_id: str, facilitator_id: str) -> None:
+        """Take a facilitator off a group, in one transaction; never the group's last one.
+
+        404 when they do not run it, 409 (`last_facilitator`) when they are its only one.
+        """
+        bind()
+        key = keys.group(group_id)
+        staff_key = keys.staff(group_id, facilitator_id)
+        condition = GroupItem.facilitator_ids.contains(facilitator_id) & (size(GroupItem.facilitator_ids) > 1)
+        with (
+            conditional(lambda: self._staff_refusal(group_id, facilitator_id)),
+            TransactWrite(connection=connection()) as tx,
+        ):
+            tx.update(
+                GroupItem(key.pk, key.sk),
+                actions=[GroupItem.facilitator_ids.delete({facilitator_id})],
+                condition=condition,
+            )
+            tx.delete(StaffItem(staff_key.pk, staff_key.sk))
+
+    def _staff_refusal(self, group_id: str, facilitator_id: str) -> HearthError:
+        current = self.get(group_id, consistent=True)
+        if current is None or facilitator_id not in (current.facilitator_ids or set()):
+            return NotFoundError("This facilitator does not run this group.")
+        return ConflictError("A group needs at least one facilitator.", code="last_facilitator")
+
+    def staff(self, group_id: str) -> list[StaffItem]:
+        """The group's facilitators (one Query on the staff items alone)."""
+        bind()
+        key = keys.staff(group_id, "")
+        with dependency():
+            found = StaffItem.query(key.pk, StaffItem.sk.startswith(key.sk))
+            return [item for item in found if isinstance(item, StaffItem)]
 
     def get(self, group_id: str, consistent: bool = False) -> GroupItem | None:
         bind()

@@ -25,7 +25,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ConflictError, DependencyError, HearthError, NotFoundError
+from chalicelib.errors import ConflictError, DependencyError, GoneError, HearthError, NotFoundError
 from chalicelib.store import keys
 from chalicelib.store.base import CONDITION_CODES, conditional, dependency
 from chalicelib.store.groups import (
@@ -250,6 +250,23 @@ class MemberRepository:
                 )
         except ConflictError:
             pass  # a later text decided, or the status is not one this text changes
+
+    def spend_try(self, item: MemberItem, channel: str, now: datetime) -> int:
+        """Use one try of the pending code on `channel`, atomically; the tries left after it.
+
+        Every guess, right or wrong, spends its try before it is compared, so concurrent
+        guesses can never make more than the code's tries between them. `GoneError` when the
+        code is used up, expired or gone.
+        """
+        bind()
+        attributes = contact_attributes(channel)
+        tries, expires = attributes["code_tries"], attributes["code_expires"]
+        prefix = "phone" if channel == "sms" else "email"
+        condition = MemberItem.pk.exists() & (tries > 0) & (expires > now)
+        gone = GoneError("This code has expired; ask for a new one.", code="code_expired")
+        with conditional(lambda: gone):
+            item.update(actions=[tries.add(-1)], condition=condition)
+        return int(getattr(item, f"{prefix}_code_tries") or 0)
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
         return self._indexed(MemberItem.gsi2, keys.phone_index(phone_hash))

@@ -254,6 +254,25 @@ class RoomRepository:
             following = last["sk"]["S"].split("#", 1)[1]
         return Page(items, following)
 
+    def forget_in_audit(self, group_id: str, member_id: str) -> None:
+        """Erasure: the group's audit entries about or by a member keep the event, not the handle."""
+        bind()
+        about = (AuditItem.member_id == member_id) | (AuditItem.actor_id == member_id)
+        with dependency():
+            entries = list(
+                AuditItem.query(
+                    keys.room(group_id), AuditItem.sk.startswith(keys.AUDIT_PREFIX), filter_condition=about
+                )
+            )
+            for entry in entries:
+                actions = []
+                if entry.member_id == member_id and entry.handle is not None:
+                    actions.append(AuditItem.handle.remove())
+                if entry.actor_id == member_id and entry.actor_name is not None:
+                    actions.append(AuditItem.actor_name.remove())
+                if actions:
+                    entry.update(actions=actions)
+
     def by_author(self, group_id: str, author_id: str) -> list[MessageItem]:
         bind()
         with dependency():

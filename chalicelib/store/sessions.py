@@ -183,13 +183,16 @@ class SessionRepository:
             except SessionItem.DoesNotExist:
                 return None
 
-    def in_group(self, group_id: str, first_original: datetime, last_original: datetime) -> list[SessionItem]:
-        """Session items of a group whose original start lies in [first, last]."""
+    def in_group(
+        self, group_id: str, first_original: datetime, last_original: datetime, limit: int | None = None
+    ) -> list[SessionItem]:
+        """Session items of a group whose original start lies in [first, last] (the first `limit`)."""
         bind()
         with dependency():
             found = SessionItem.gsi2.query(
                 keys.group_occurrences(group_id),
                 SessionItem.gsi2sk.between(iso_minute(first_original), iso_minute(last_original) + "~"),
+                limit=limit,
             )
             return [item for item in found if isinstance(item, SessionItem)]
 

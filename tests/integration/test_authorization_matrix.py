@@ -49,6 +49,14 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"body": {"display_name": "New"}},
         _row(403, anonymous=401, admin=201),
     ),
+    ("DELETE", "/v1/admin/facilitators/{facilitator_id}"): (
+        {},
+        _row(403, anonymous=401, admin=204),
+    ),
+    ("POST", "/v1/admin/facilitators/{facilitator_id}/token"): (
+        {},
+        _row(403, anonymous=401, admin=201),
+    ),
     ("POST", "/v1/admin/reminders/sweep"): (
         {"body": {"to": "2026-12-01T23:01:00Z"}},
         _row(403, anonymous=401, admin=200),
@@ -103,6 +111,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("POST", "/v1/groups/{group_id}/facilitators"): (
         {"body": {"facilitator_id": "{other_facilitator}"}},
         MANAGE,
+    ),
+    ("DELETE", "/v1/groups/{group_id}/facilitators/{facilitator_id}"): (  # the group's last one: 409
+        {},
+        _with(MANAGE, facilitator_here=409),
     ),
     ("POST", "/v1/join"): (
         {"body": {"code": "{code}"}},
@@ -188,6 +200,7 @@ def route_values(api, world, *, with_message: bool) -> dict[str, str]:
         "member_id": world["member_here"]["member_id"],
         "code": world["group_here"]["invite"]["code"],
         "other_facilitator": world["facilitator_there"]["facilitator_id"],
+        "facilitator_id": world["facilitator_here"]["facilitator_id"],
         "series_id": world["series_here"]["series_id"],
         "session_id": world["session_here"],
         "feed_token": world["feed_token"],

@@ -278,7 +278,7 @@ def test_each_member_reports_a_message_once_and_each_report_alerts_once(api, clo
     by_other = api.call("POST", path, {}, token=other["token"])
 
     assert [first.status_code, again.status_code, by_other.status_code] == [202, 202, 202]
-    assert first.json == {"message_id": message["message_id"], "status": "received"}
+    assert first.json == {"message_id": message["message_id"], "status": "received", "notice": None}
     found = alerts(api, here["facilitator"], here["group_id"])
     assert [(a["kind"], a["message_id"], a["reason"]) for a in found] == [
         ("report", message["message_id"], None),
