@@ -104,6 +104,18 @@ class RosterEntry(ResponseModel):
     member_id: str
     handle: str
     role: Literal["member", "facilitator"]
+    joined_at: Instant | None = Field(default=None, description="Members, for the group's facilitators")
+    muted_until: Instant | None = Field(
+        default=None, description="A running mute, for the group's facilitators"
+    )
+
+
+class FacilitatedGroup(Group):
+    open_alerts: int = Field(ge=0, description="Alerts not yet marked handled")
+
+
+class FacilitatedGroupList(ResponseModel):
+    groups: list[FacilitatedGroup]
 
 
 class Roster(ResponseModel):
@@ -134,6 +146,24 @@ def create_group(caller: Caller, body: CreateGroup) -> Group:
 def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
     return GroupList(
         groups=[Group.model_validate(g) for g in services().groups.directory(caller, query.topic)]
+    )
+
+
+@routes.operation(
+    "GET",
+    "/v1/facilitator/groups",
+    allowed=FACILITATOR,
+    summary="Every group the caller facilitates, listed or not, with its open alerts",
+    response=FacilitatedGroupList,
+)
+def facilitated_groups(caller: Caller) -> FacilitatedGroupList:
+    return FacilitatedGroupList(
+        groups=[
+            FacilitatedGroup.model_validate(
+                {**Group.model_validate(g.group).model_dump(), "open_alerts": g.open_alerts}
+            )
+            for g in services().room.facilitated_groups(caller)
+        ]
     )
 
 
