@@ -106,7 +106,8 @@ class RosterEntry(ResponseModel):
     role: Literal["member", "facilitator"]
     joined_at: Instant | None = Field(default=None, description="Members, for the group's facilitators")
     muted_until: Instant | None = Field(
-        default=None, description="A running mute, for the group's facilitators"
+        default=None,
+        description="For the group's facilitators: when the member's mute ends (past: it has ended)",
     )
 
 

@@ -421,20 +421,18 @@ class GroupService:
         group = next((item for item in items if isinstance(item, GroupItem)), None)
         self._require_inside(caller, group)
         staff_view = group is not None and self.is_facilitator(caller, group)
-        now = datetime.now(UTC)
         entries = []
         for item in items:
             if isinstance(item, StaffItem):
                 entries.append(RosterEntry(item.facilitator_id, item.display_name, "facilitator"))
             elif isinstance(item, MemberItem) and item.status == ACTIVE:
-                muted = item.muted_until if item.muted_until and item.muted_until > now else None
                 entries.append(
                     RosterEntry(
                         item.member_id,
                         item.handle,
                         "member",
                         joined_at=item.created_at if staff_view else None,
-                        muted_until=muted if staff_view else None,
+                        muted_until=item.muted_until if staff_view else None,
                     )
                 )
         return sorted(entries, key=lambda entry: (entry.role != "facilitator", entry.handle.casefold()))
