@@ -915,14 +915,14 @@
         H.say(region, "", "");
         who.setAttribute("aria-expanded", "true");
         H.clear(people);
-        people.appendChild(el("h4", null, "Going (" + data.going.length + ")"));
+        people.appendChild(el("h3", { className: "small-heading" }, "Going (" + data.going.length + ")"));
         people.appendChild(
           data.going.length
             ? el("ul", { className: "names" }, data.going.map(function (p) { return el("li", null, p.handle); }))
             : el("p", { className: "muted small" }, "Nobody yet.")
         );
         if (data.waitlist.length) {
-          people.appendChild(el("h4", null, "Waitlist, in order"));
+          people.appendChild(el("h3", { className: "small-heading" }, "Waitlist, in order"));
           people.appendChild(el("ol", { className: "names" }, data.waitlist.map(function (p) { return el("li", null, p.handle); })));
         }
       }, function () {});
