@@ -30,8 +30,9 @@ def console(new_page, api) -> tuple[Any, dict[str, Any]]:
 
 def _open_group(page, group_id: str) -> None:
     """A group made elsewhere appears in the list after a reload (the list comes from the API)."""
+    page.evaluate("(id) => { window.location.hash = id; }", group_id)
     page.reload()
-    page.locator(f'#group-list [data-group="{group_id}"]').click()
+    page.locator(f'#group-list [data-group="{group_id}"][aria-current="true"]').wait_for()
     page.get_by_role("heading", name="Invite people").wait_for()
 
 
