@@ -422,8 +422,8 @@ class RoomService:
         if self.room.report(keys.message(ref.group_id, ref.seq), report, alert, now):
             count("reports")
 
-    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
-        """A facilitator mutes a member for a while; it ends by itself."""
+    def _moderated(self, caller: Caller, group_id: str, member_id: str) -> tuple[str, MemberItem]:
+        """The caller's display name (they must facilitate the group) and the member, in one fetch."""
         member_key = keys.member(group_id, member_id)
         found = self.room.fetch(
             [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), member_key]
@@ -432,6 +432,11 @@ class RoomService:
         member = found.get(member_key)
         if not isinstance(member, MemberItem):
             raise NotFoundError("No such member in this group.")
+        return actor_name, member
+
+    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
+        """A facilitator mutes a member for a while; it ends by itself."""
+        actor_name, member = self._moderated(caller, group_id, member_id)
         if member.status != ACTIVE:
             raise ConflictError("This member is no longer in the group.", code="not_active")
         now = self.clock()
@@ -452,14 +457,7 @@ class RoomService:
 
     def unmute(self, caller: Caller, group_id: str, member_id: str) -> None:
         """A facilitator ends a member's mute now; recorded only when there was one to end."""
-        member_key = keys.member(group_id, member_id)
-        found = self.room.fetch(
-            [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), member_key]
-        )
-        _, actor_name = self._staff(caller, group_id, found)
-        member = found.get(member_key)
-        if not isinstance(member, MemberItem):
-            raise NotFoundError("No such member in this group.")
+        actor_name, member = self._moderated(caller, group_id, member_id)
         now = self.clock()
         if member.muted_until is None or member.muted_until <= now:
             return

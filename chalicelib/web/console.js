@@ -1101,16 +1101,19 @@
     });
   }
 
+  /** The trimmed value of a required field, or null after saying what is missing there. */
+  function required(input, missing) {
+    var value = input.value.trim();
+    H.fieldError(input, value ? "" : missing);
+    if (!value) input.focus();
+    return value || null;
+  }
+
   H.$("staff-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = H.$("staff-id");
-    var id = input.value.trim();
-    H.fieldError(input, "");
-    if (!id) {
-      H.fieldError(input, "Enter their facilitator id.");
-      input.focus();
-      return;
-    }
+    var id = required(input, "Enter their facilitator id.");
+    if (!id) return;
     H.busy(H.$("staff-add"), H.$("staff-status"), function () {
       return call("POST", groupPath("/facilitators"), { facilitator_id: id });
     }, "Adding…").then(function (data) {
@@ -1265,13 +1268,8 @@
   H.$("room-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var box = H.$("room-body");
-    var text = box.value.trim();
-    H.fieldError(box, "");
-    if (!text) {
-      H.fieldError(box, "Write something first.");
-      box.focus();
-      return;
-    }
+    var text = required(box, "Write something first.");
+    if (!text) return;
     var forGroup = current.group_id;
     H.busy(H.$("room-post"), H.$("room-status"), function () {
       return call("POST", groupPath("/messages"), { body: text });
