@@ -404,6 +404,42 @@ def route_requests() -> list[Line]:
     return lines
 
 
+def _group_with_member(group_id: str, member_id: str, prefs: dict, phone: bytes, index: int) -> list[Any]:
+    """A group and one member going by SMS, as the bench's sweeps need them."""
+    from chalicelib.store import keys
+    from chalicelib.store.groups import GroupItem
+    from chalicelib.store.members import MemberItem
+
+    group, member = keys.group(group_id), keys.member(group_id, member_id)
+    return [
+        GroupItem(
+            group.pk,
+            group.sk,
+            group_id=group_id,
+            name="n",
+            topic="t",
+            timezone="UTC",
+            access="invite",
+            session_label="your session",
+        ),
+        MemberItem(
+            member.pk,
+            member.sk,
+            group_id=group_id,
+            member_id=member_id,
+            handle="Bench",
+            handle_key=f"bench{index}",
+            timezone="UTC",
+            reminders=prefs,
+            token_hash=f"t{index}",
+            feed_hash=f"f{index}",
+            feed_enc=b"x",
+            phone_enc=phone,
+            phone_status="verified",
+        ),
+    ]
+
+
 def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int = 50) -> list[Line]:
     """DynamoDB requests for one sweep minute as series grow but the same 50 sessions are due,
     and requests per reminder the worker sends."""
@@ -423,8 +459,6 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
         from chalicelib.services.container import services
         from chalicelib.settings import reset_settings
         from chalicelib.store import keys
-        from chalicelib.store.groups import GroupItem
-        from chalicelib.store.members import MemberItem
         from chalicelib.store.sessions import SeriesItem, SessionItem, iso_minute
         from chalicelib.store.tables import HearthItem, bind, create_table
         from scripts.local_runner import LocalRunner
@@ -477,42 +511,13 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
                             start_minute=keys.start_minute(
                                 iso_minute(begins)[:-1], keys.start_shard(session_id)
                             ),
-                            start_sk=session_id,
+                            start_sk=keys.start_sort(iso_minute(begins)[:-1], session_id),
                             timezone="UTC",
                         )
                     )
                     if due:
-                        group = keys.group(group_id)
-                        batch.save(
-                            GroupItem(
-                                group.pk,
-                                group.sk,
-                                group_id=group_id,
-                                name="n",
-                                topic="t",
-                                timezone="UTC",
-                                access="invite",
-                                session_label="your session",
-                            )
-                        )
-                        member = keys.member(group_id, "mem_bench")
-                        batch.save(
-                            MemberItem(
-                                member.pk,
-                                member.sk,
-                                group_id=group_id,
-                                member_id="mem_bench",
-                                handle="Bench",
-                                handle_key="bench",
-                                timezone="UTC",
-                                reminders=prefs,
-                                token_hash="t",
-                                feed_hash="f",
-                                feed_enc=b"x",
-                                phone_enc=phone,
-                                phone_status="verified",
-                            )
-                        )
+                        for item in _group_with_member(group_id, "mem_bench", prefs, phone, index):
+                            batch.save(item)
 
         sqs = boto3.client("sqs")
         url = sqs.get_queue_url(QueueName="hearth-reminders")["QueueUrl"]
@@ -558,6 +563,99 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
     return lines
 
 
+def catch_up_sweep(series_count: int = 96, hours: int = 24) -> list[Line]:
+    """`POST /v1/admin/reminders/sweep` for a whole day: DynamoDB requests and time, with lead
+    times of a day and an hour in use and a session starting every 15 minutes, each with one
+    member going (the API handler's timeout is 28 s)."""
+    from datetime import timedelta
+
+    os.environ.update(BASE_ENV)
+    os.environ.pop("HEARTH_AWS_ENDPOINT_URL", None)
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+        from chalice.test import Client
+
+        import app as app_module
+        from chalicelib import crypto
+        from chalicelib.domain import preferences
+        from chalicelib.services.container import services
+        from chalicelib.settings import reset_settings
+        from chalicelib.store import keys
+        from chalicelib.store.sessions import SeriesItem
+        from chalicelib.store.tables import HearthItem, bind, create_table
+        from scripts.local_runner import LocalRunner
+
+        reset_settings()
+        services.cache_clear()
+        create_table()
+        LocalRunner(app_module, sqs=boto3.client("sqs"), sns=boto3.client("sns")).provision()
+        window = datetime(2027, 1, 5, 0, 0, tzinfo=UTC)
+        hub = services()
+        hub.sessions.clock = lambda: window - timedelta(hours=1)
+        phone = crypto.seal("phone", "+16145550123")
+        prefs = preferences.ReminderPreferences(("sms",), (1440, 60)).to_dict()
+        hub.reminder_sweep.state.use_leads({1440, 60})
+        series = []
+        with HearthItem.batch_write() as batch:
+            for index in range(series_count):
+                series_id, group_id = f"ser_catch{index:05d}", f"grp_catch{index:05d}"
+                begins = window + timedelta(minutes=15 * index)
+                key = keys.series(series_id)
+                item = SeriesItem(
+                    key.pk,
+                    key.sk,
+                    series_id=series_id,
+                    group_id=group_id,
+                    title="t",
+                    start_local=f"{begins:%Y-%m-%dT%H:%M}",
+                    timezone="UTC",
+                    duration_minutes=60,
+                    rrule="FREQ=DAILY",
+                )
+                batch.save(item)
+                series.append(item)
+                for extra in _group_with_member(group_id, "mem_catch", prefs, phone, index):
+                    batch.save(extra)
+        for item in series:
+            hub.sessions.materialise(item, window + timedelta(hours=hours + 25))
+            for session in hub.sessions.sessions.in_series(item.series_id, window):
+                session.update(actions=[type(session).going.add({"mem_catch"})])
+        counter = DynamoCounter()
+        bind()._get_connection().connection.client.meta.events.register(
+            "before-call.dynamodb", counter.before
+        )
+        with Client(app_module.app) as client:
+            began = time.perf_counter()
+            answer = client.http.post(
+                "/v1/admin/reminders/sweep",
+                headers={
+                    "Authorization": f"Bearer {BASE_ENV['HEARTH_ADMIN_TOKEN']}",
+                    "Content-Type": "application/json",
+                },
+                body=json.dumps(
+                    {
+                        "from": f"{window:%Y-%m-%dT%H:%M:%SZ}",
+                        "to": f"{window + timedelta(hours=hours):%Y-%m-%dT%H:%M:%SZ}",
+                    }
+                ),
+            )
+            elapsed = time.perf_counter() - began
+        assert answer.status_code == 200, answer.body
+        enqueued = json.loads(answer.body)["enqueued"]
+        queries = counter.calls.count("Query")
+    return [
+        Line(
+            f"catch-up sweep, {hours} h, 2 lead times: DynamoDB requests ({enqueued} queued)",
+            len(counter.calls),
+            "req",
+        ),
+        Line(f"catch-up sweep, {hours} h: Queries", queries, "req", budget=hours * 2 * 4),
+        Line(f"catch-up sweep, {hours} h: time (emulator)", round(elapsed, 2), "s", budget=28),
+    ]
+
+
 def expansion_speed(series_count: int) -> list[Line]:
     """Time to expand many weekly series over a year, as listing and feeds do."""
     from chalicelib.domain import recurrence
@@ -593,6 +691,7 @@ def main() -> int:
         + cold_start(runs=1 if args.smoke else 7)
         + route_requests()
         + sweep_cost()
+        + catch_up_sweep()
         + expansion_speed(1000)
     )
     _print(lines)

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -27,7 +28,7 @@ from chalice.local import LambdaContext
 log = logging.getLogger("hearth.local")
 
 DLQ_SUFFIX = "-dlq"
-MAX_RECEIVES = 5
+TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
 _RATE_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
 
 
@@ -69,6 +70,36 @@ def is_due(expression: Any, minute: datetime) -> bool:
     raise ValueError(f"Unsupported schedule expression: {expression!r}")
 
 
+@dataclass(frozen=True)
+class QueueSettings:
+    visibility_timeout: int
+    max_receives: int
+
+
+UNDECLARED_QUEUE = QueueSettings(visibility_timeout=30, max_receives=5)  # SQS's default timeout
+
+
+def queue_settings(queue_name: str, template: Path = TEMPLATE) -> QueueSettings:
+    """The visibility timeout and receive limit infra/template.yaml gives the queue that is
+    `queue_name` in every stage (`hearth-${Stage}-reminders` for `hearth-reminders`), so that
+    redelivery, leases and dead-lettering behave locally as they do in AWS. A queue the template
+    does not declare (a test app's) gets SQS's defaults."""
+    from scripts.package import load_yaml
+
+    for resource in load_yaml(template).get("Resources", {}).values():
+        if resource.get("Type") != "AWS::SQS::Queue":
+            continue
+        properties = resource.get("Properties", {})
+        name = properties.get("QueueName", {})
+        name = name.get("Fn::Sub", "") if isinstance(name, dict) else name
+        if isinstance(name, str) and name.replace("${Stage}-", "") == queue_name:
+            return QueueSettings(
+                int(properties["VisibilityTimeout"]), int(properties["RedrivePolicy"]["maxReceiveCount"])
+            )
+    log.warning("queue not in the template: SQS defaults", extra={"queue": queue_name})
+    return UNDECLARED_QUEUE
+
+
 def _context(name: str) -> LambdaContext:
     return LambdaContext(function_name=f"hearth-local-{name}", memory_size=256, max_runtime_ms=900_000)
 
@@ -102,10 +133,11 @@ class LocalRunner:
                 dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
                     "Attributes"
                 ]["QueueArn"]
-                redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES})
+                prod = queue_settings(config.queue)
+                redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": prod.max_receives})
                 self.queue_urls[config.queue] = self.sqs.create_queue(
                     QueueName=config.queue,
-                    Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "30"},
+                    Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": str(prod.visibility_timeout)},
                 )["QueueUrl"]
             elif isinstance(config, SNSEventConfig):
                 arn = self.sns.create_topic(Name=config.topic)["TopicArn"]

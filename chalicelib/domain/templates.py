@@ -57,6 +57,23 @@ def lead_phrase(minutes: int) -> str:
     return f"in {minutes} minutes"
 
 
+LATE_BY = 2  # minutes: a reminder this much later than its lead still says the lead's words
+
+
+def countdown(lead: int, minutes_left: int | None) -> str:
+    """How soon the session starts: the lead's words when the reminder is on time, else the real
+    time left (a reminder delayed by quiet hours, a retry or a catch-up)."""
+    if minutes_left is None or abs(minutes_left - lead) <= LATE_BY:
+        return lead_phrase(lead)
+    if minutes_left < 1:
+        return "now"
+    if minutes_left < 90:
+        return "in 1 minute" if minutes_left == 1 else f"in {minutes_left} minutes"
+    if minutes_left < 36 * 60:
+        return f"in about {round(minutes_left / 60)} hours"
+    return f"in about {round(minutes_left / 1440)} days"
+
+
 def gsm_safe(text: str) -> str:
     """`text` folded to the GSM-7 alphabet (accents dropped, curly quotes straightened)."""
     replaced = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("–", "-")
@@ -82,11 +99,17 @@ def _label(label: str) -> str:
 
 
 def _headline(
-    kind: str, label: str, start: datetime, tz: str, lead: int | None, new_start: datetime | None
+    kind: str,
+    label: str,
+    start: datetime,
+    tz: str,
+    lead: int | None,
+    new_start: datetime | None,
+    minutes_left: int | None = None,
 ) -> str:
     at = when(start, tz)
     if kind == REMINDER:
-        soon = f" ({lead_phrase(lead)})" if lead else ""
+        soon = f" ({countdown(lead, minutes_left)})" if lead else ""
         return f"Reminder: {label} starts {at}{soon}."
     if kind == CANCELLED:
         return f"{label.capitalize()} on {at} is cancelled."
@@ -109,9 +132,10 @@ def sms(
     link: str,
     lead: int | None = None,
     new_start: datetime | None = None,
+    minutes_left: int | None = None,
 ) -> str:
     """The SMS for a reminder or notice; raises `TemplateError` if it would break the budget."""
-    headline = _headline(kind, _label(label), start, tz, lead, new_start)
+    headline = _headline(kind, _label(label), start, tz, lead, new_start, minutes_left)
     return check_sms(f"{sms_text.PROGRAM}: {headline} {link} {OPT_OUT}")
 
 
@@ -125,8 +149,10 @@ def email(
     unsubscribe: str,
     lead: int | None = None,
     new_start: datetime | None = None,
+    minutes_left: int | None = None,
 ) -> Email:
-    headline = _headline(kind, label.strip()[:MAX_LABEL] or "your session", start, tz, lead, new_start)
+    label = label.strip()[:MAX_LABEL] or "your session"
+    headline = _headline(kind, label, start, tz, lead, new_start, minutes_left)
     subject = "A reminder from Hearth" if kind == REMINDER else "An update from Hearth"
     text = (
         f"{headline}\n\nDetails and the join link: {link}\n\n"

@@ -6,10 +6,12 @@ from typing import Any
 
 from chalice import Blueprint, Rate
 
+from chalicelib.notify.senders import ConfigurationSendError
 from chalicelib.observability import logger
 from chalicelib.services.container import services
 from chalicelib.services.reminders import Job, PoisonMessageError
 from chalicelib.settings import reminder_queue_name
+from chalicelib.store.reminders import ClaimHeldError
 
 reminders = Blueprint(__name__)
 
@@ -25,12 +27,23 @@ def reminder_worker(event: Any) -> dict[str, list[dict[str, str]]]:
     """Handle a batch; report only the failed messages so SQS retries just those."""
     worker = services().reminder_worker
     failures = []
+    misconfigured = False
     for record in event:
         message_id = record.to_dict()["messageId"]
+        if misconfigured:  # every send would fail alike: the rest of the batch waits, untouched
+            failures.append({"itemIdentifier": message_id})
+            continue
         logger().append_keys(message_id=message_id)
         try:
             outcome = worker.handle(Job.from_json(record.body))
             logger().info("reminder handled", extra={"outcome": outcome})
+        except ConfigurationSendError:
+            logger().error("sending stopped: the provider refuses Hearth's configuration")
+            failures.append({"itemIdentifier": message_id})
+            misconfigured = True
+        except ClaimHeldError:  # another worker is sending it, or died doing so: back after the lease
+            logger().info("reminder claimed elsewhere; retried later")
+            failures.append({"itemIdentifier": message_id})
         except PoisonMessageError:
             logger().error("unreadable reminder message")
             failures.append({"itemIdentifier": message_id})

@@ -7,6 +7,7 @@ caller before it gets here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -16,24 +17,47 @@ from chalicelib import aws
 from chalicelib.notify.outbox import Outbox
 from chalicelib.settings import get_settings
 
-# AWS error codes worth retrying (the SQS redelivery does it); anything else is permanent.
-_TRANSIENT = frozenset(
+# How SNS, SES v2 and AWS in general answer, read from botocore's service models (sns
+# 2010-03-31, sesv2 2019-09-27) and the services' "Common Errors". A failure is one of three
+# kinds: transient (retried through SQS), permanent for this one recipient (recorded for that
+# recipient only), or configuration (nobody's state changes, sending stops, ops are paged).
+_TRANSIENT_CODES = frozenset(
     {
+        # SNS
+        "Throttled",  # ThrottledException, 429 (Publish and CheckIfPhoneNumberIsOptedOut)
         "Throttling",
+        "KMSThrottling",  # KMSThrottlingException, 400: the topic's key is throttled, not wrong
+        "InternalError",  # InternalErrorException, 500
+        # SES v2
+        "TooManyRequestsException",  # 429: the sending rate
+        "LimitExceededException",  # 400: the sending quota for now, not a bad request
+        "InternalServiceErrorException",  # 500
+        # AWS-wide
         "ThrottlingException",
         "ThrottledException",
-        "TooManyRequestsException",
         "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
         "ServiceUnavailable",
         "ServiceUnavailableException",
-        "InternalError",
         "InternalFailure",
         "InternalErrorException",
-        "KMSThrottlingException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ExpiredToken",  # the function's role credentials are refreshed on the next call
+        "ExpiredTokenException",
     }
 )
-# Permanent failures that say something about the address itself.
-_BAD_ADDRESS = frozenset({"InvalidParameter", "InvalidParameterException", "OptedOut", "OptedOutException"})
+# Permanent for one recipient: the number opted out (SNS's list or the carrier's), or SNS says
+# that very number cannot be texted ("Invalid parameter: PhoneNumber Reason: ... is not valid to
+# publish to"). Any other InvalidParameter / ParameterValueInvalid is about Hearth's own request
+# (an origination identity, an attribute) and so configuration. SES has no synchronous
+# per-recipient error worth acting on: addresses were verified by a code sent to them, and its
+# BadRequestException / MessageRejected (an unverified identity in the sandbox) are Hearth's.
+_OPTED_OUT = frozenset({"OptedOut", "OptedOutException"})
+_NAMES_THE_NUMBER = frozenset({"InvalidParameter", "ParameterValueInvalid"})
+_THE_NUMBER = re.compile(r"^Invalid parameter: PhoneNumber\b")
 
 
 class SendError(Exception):
@@ -41,15 +65,21 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Try again later (throttling, an outage)."""
+    """Try again later (throttling, an outage, a proxy's 5xx)."""
 
 
 class PermanentSendError(SendError):
-    """Retrying will not help; `bad_address` says the address itself is unusable."""
+    """Retrying will not help for this recipient: `opted_out`, or the address itself is unusable."""
 
-    def __init__(self, message: str, *, bad_address: bool = False) -> None:
+    def __init__(self, message: str, *, bad_address: bool = False, opted_out: bool = False) -> None:
         super().__init__(message)
-        self.bad_address = bad_address
+        self.bad_address = bad_address or opted_out
+        self.opted_out = opted_out
+
+
+class ConfigurationSendError(SendError):
+    """Hearth's own sending is misconfigured (identity, sandbox, permission, key): no recipient is
+    at fault, nothing about anyone changes, and every send would fail the same way."""
 
 
 class Sender(Protocol):
@@ -65,18 +95,35 @@ class Sender(Protocol):
     ) -> None: ...
 
 
+def classify(code: str, status: int, message: str = "") -> SendError:
+    """The kind of failure an AWS error code and HTTP status stand for.
+
+    botocore reports the HTTP status as the code when the body is not the service's (an HTML
+    502/503 from a proxy or load balancer), so a numeric code is read as a status."""
+    if code.isdigit():
+        status = int(code)
+    if code in _TRANSIENT_CODES or status == 429 or status >= 500:
+        return TransientSendError(code)
+    if code in _OPTED_OUT:
+        return PermanentSendError(code, opted_out=True)
+    if code in _NAMES_THE_NUMBER and _THE_NUMBER.match(message):
+        return PermanentSendError(code, bad_address=True)
+    return ConfigurationSendError(code or str(status))
+
+
 @contextmanager
 def _classified() -> Iterator[None]:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     try:
         yield
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _TRANSIENT:
-            raise TransientSendError(code) from exc
-        raise PermanentSendError(code, bad_address=code in _BAD_ADDRESS) from exc
-    except BotoCoreError as exc:  # connection errors, timeouts
+        error = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        raise classify(str(error.get("Code", "")), status, str(error.get("Message", ""))) from exc
+    except NoCredentialsError as exc:
+        raise ConfigurationSendError(type(exc).__name__) from exc
+    except BotoCoreError as exc:  # connection errors, timeouts (the provider may have accepted)
         raise TransientSendError(type(exc).__name__) from exc
 
 
@@ -112,7 +159,7 @@ class AwsSender:
         with _classified():
             sns = aws.client("sns")
             if sns.check_if_phone_number_is_opted_out(phoneNumber=to).get("isOptedOut"):
-                raise PermanentSendError("OptedOut", bad_address=True)  # SNS's own opt-out list
+                raise PermanentSendError("OptedOut", opted_out=True)  # SNS's own opt-out list
             sns.publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
 
     def email(

@@ -1,14 +1,19 @@
 """The reminder pipeline: sweep → queue → worker → SMS / email, once, on time, discreet.
 
 - The sweep runs every minute. For each lead time in use it queries the
-  `by_start` index for sessions starting exactly that long after the minute
-  being swept (every shard), so its cost follows the reminders due, not the
-  number of groups or series. A watermark lets it catch up minutes it missed;
-  sessions that already started are dropped, never reminded late.
-- One queue message per (member, session, channel, lead); notices (cancelled,
-  moved, promoted, series ended) use the same queue.
-- The worker re-checks everything at send time, honours quiet hours, claims a
-  ledger item with a conditional write, sends, then marks it sent.
+  `by_start` index (an hour bucket per shard, sorted by start minute) for
+  sessions starting that long after the minutes being swept, so its cost
+  follows the reminders due, not the number of groups or series. A watermark
+  lets it catch up minutes it missed, an hour of due time at a time, advanced
+  as each hour is queued and bounded per run; sessions that already started
+  are dropped, never reminded late.
+- One queue message per (member, session, planned start, channel, lead); notices
+  (cancelled, moved, promoted, series ended) use the same queue.
+- The worker re-checks everything at send time, reminders and notices alike,
+  honours quiet hours, claims a ledger item with a conditional write (a lease),
+  sends, then marks it sent. A provider's answer is read as transient (retried),
+  permanent for that recipient (recorded for them only) or configuration
+  (nobody changes, sending stops, ops are paged).
 """
 
 from __future__ import annotations
@@ -24,20 +29,36 @@ from chalicelib import aws, crypto
 from chalicelib.domain import preferences, recurrence, templates
 from chalicelib.domain.timezones import zone
 from chalicelib.errors import DependencyError
-from chalicelib.notify.senders import PermanentSendError, Sender, TransientSendError, sender
+from chalicelib.notify.senders import (
+    ConfigurationSendError,
+    PermanentSendError,
+    Sender,
+    TransientSendError,
+    sender,
+)
 from chalicelib.observability import count, logger
 from chalicelib.settings import get_settings, reminder_queue_name
 from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem
-from chalicelib.store.members import ACTIVE, MemberItem
+from chalicelib.store.members import ACTIVE, MemberItem, MemberRepository
 from chalicelib.store.reminders import AlreadySentError, LedgerRepository, ReminderStateRepository
-from chalicelib.store.sessions import SCHEDULED, SeriesItem, SessionItem, iso_minute
+from chalicelib.store.sessions import (
+    CANCELLED,
+    SCHEDULED,
+    SeriesItem,
+    SessionItem,
+    SessionRepository,
+    compact,
+)
 from chalicelib.store.tables import bind
 
 MAX_CATCH_UP = timedelta(hours=6)
+CHUNK = timedelta(hours=1)  # due time queued, and the watermark advanced, an hour at a time
+MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on from the watermark
 MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
 SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
+MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
 
 Clock = Callable[[], datetime]
 
@@ -98,8 +119,8 @@ class Job:
     @property
     def what(self) -> str:
         """What the ledger counts once: the lead for reminders, the change for notices."""
-        if self.kind == templates.REMINDER:
-            return f"lead{self.lead}"
+        if self.kind == templates.REMINDER:  # per planned start: a moved session is reminded again
+            return f"lead{self.lead}@{compact(_parse(self.start))}"
         return f"{self.kind}{self.sequence}"
 
 
@@ -143,17 +164,27 @@ class ReminderQueue:
 class ReminderSweep:
     queue: ReminderQueue
     state: ReminderStateRepository = field(default_factory=ReminderStateRepository)
+    sessions: SessionRepository = field(default_factory=SessionRepository)
     clock: Clock = utcnow
+    max_queries: int = MAX_QUERIES_PER_RUN
 
     def run(self) -> int:
-        """The scheduled sweep: every due minute since the watermark, up to this one."""
+        """The scheduled sweep: due time since the watermark, oldest hour first, each hour queued
+        and then the watermark moved past it; stops after `max_queries` (the next run goes on). A
+        failure keeps the hours already done; a window older than `MAX_CATCH_UP` is given up."""
         now = self.clock()
         end = minute(now) + timedelta(minutes=1)
         state = self.state.get()
         start = state.watermark or minute(now)
         start = max(start, end - MAX_CATCH_UP)
-        enqueued = self.sweep(start, end, now, leads=self._leads(state))
-        self.state.advance(end)
+        leads = self._leads(state)
+        enqueued = queries = 0
+        for first, last in _chunks(start, end):
+            if queries and queries + self._cost(first, last, leads) > self.max_queries:
+                break
+            enqueued += self._sweep_chunk(first, last, now, leads)
+            queries += self._cost(first, last, leads)
+            self.state.advance(last)
         return enqueued
 
     @staticmethod
@@ -163,36 +194,36 @@ class ReminderSweep:
     def sweep(self, start: datetime, end: datetime, now: datetime, leads: set[int] | None = None) -> int:
         """Queue every reminder whose due time (session start − lead) is in [start, end)."""
         leads = leads if leads is not None else self._leads(self.state.get())
+        return sum(self._sweep_chunk(first, last, now, leads) for first, last in _chunks(start, end))
+
+    def _sweep_chunk(self, start: datetime, end: datetime, now: datetime, leads: set[int]) -> int:
         due: list[tuple[SessionItem, int]] = []
-        for lead in sorted(leads):
-            offset = timedelta(minutes=lead)
-            for item in self._starting(minute(start) + offset, minute(end - timedelta(seconds=1)) + offset):
-                due_at = item.start - offset
+        for item in self._starting(start, end, leads):
+            for lead in sorted(leads):
+                due_at = item.start - timedelta(minutes=lead)
                 if start <= due_at < end and item.status == SCHEDULED and item.start > now:
                     due.append((item, lead))
         if not due:
             return 0
-        jobs = self._jobs(due)
-        sent = self.queue.send(jobs)
+        sent = self.queue.send(self._jobs(due))
         count("reminders_enqueued", sent)
         return sent
 
+    def _starting(self, start: datetime, end: datetime, leads: set[int]) -> list[SessionItem]:
+        """Sessions starting in any lead's window, each read once however many windows overlap."""
+        found: dict[str, SessionItem] = {}
+        for first, last in _windows(start, end, leads):
+            for item in self.sessions.starting(first, last):
+                found[item.session_id] = item
+        return list(found.values())
+
     @staticmethod
-    def _starting(first: datetime, last: datetime) -> list[SessionItem]:
-        """Sessions whose start minute is in [first, last], one Query per minute and shard."""
-        bind()
-        found: list[SessionItem] = []
-        cursor = first
-        while cursor <= last:
-            label = iso_minute(cursor)[:-1]
-            for shard in range(keys.START_SHARDS):
-                found.extend(
-                    item
-                    for item in SessionItem.by_start.query(keys.start_minute(label, shard))
-                    if isinstance(item, SessionItem)
-                )
-            cursor += timedelta(minutes=1)
-        return found
+    def _cost(start: datetime, end: datetime, leads: set[int]) -> int:
+        """Queries `_starting` makes for this due time: one per hour bucket and shard."""
+        hours = 0
+        for first, last in _windows(start, end, leads):
+            hours += (last.replace(minute=0) - first.replace(minute=0)) // CHUNK + 1
+        return hours * keys.START_SHARDS
 
     def _jobs(self, due: list[tuple[SessionItem, int]]) -> list[Job]:
         member_keys = {
@@ -235,6 +266,28 @@ class ReminderSweep:
         return jobs
 
 
+def _chunks(start: datetime, end: datetime) -> Iterable[tuple[datetime, datetime]]:
+    """[start, end) cut at each whole UTC hour."""
+    cursor = start
+    while cursor < end:
+        following = min(end, cursor.replace(minute=0, second=0, microsecond=0) + CHUNK)
+        yield cursor, following
+        cursor = following
+
+
+def _windows(start: datetime, end: datetime, leads: set[int]) -> list[tuple[datetime, datetime]]:
+    """Start minutes [first, last] of sessions due in [start, end), merged across lead times."""
+    due_first, due_last = minute(start), minute(end - timedelta(seconds=1))
+    spans = sorted((due_first + timedelta(minutes=m), due_last + timedelta(minutes=m)) for m in leads)
+    merged: list[tuple[datetime, datetime]] = []
+    for first, last in spans:
+        if merged and first <= merged[-1][1] + timedelta(minutes=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
 def _status(member: MemberItem, channel: str) -> str | None:
     return member.phone_status if channel == "sms" else member.email_status
 
@@ -247,6 +300,7 @@ def unsubscribe_token(group_id: str, member_id: str) -> str:
 class ReminderWorker:
     queue: ReminderQueue
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
+    members: MemberRepository = field(default_factory=MemberRepository)
     outbound: Callable[[], Sender] = sender
     clock: Clock = utcnow
 
@@ -315,6 +369,9 @@ class ReminderWorker:
         return self._deliver(job, member, job.channel or "", session.start, now)
 
     def _notify(self, job: Job, member: MemberItem, now: datetime) -> str:
+        stale = self._stale_notice(job, now)
+        if stale is not None:
+            return self._skip(stale)
         prefs = preferences.ReminderPreferences.from_dict(member.reminders)
         outcomes = [
             self._deliver(job, member, channel, _parse(job.start), now)
@@ -324,6 +381,25 @@ class ReminderWorker:
         if not outcomes:
             return self._skip("no_channel")
         return "sent" if "sent" in outcomes else outcomes[0]
+
+    def _stale_notice(self, job: Job, now: datetime) -> str | None:
+        """Why a notice no longer holds, read from the session as it is now (None: it holds)."""
+        if job.kind == templates.SERIES_ENDED:
+            return None
+        session = self._session(job)
+        if session is None:
+            return "no_session"
+        if job.kind == templates.CANCELLED:
+            return None if session.status == CANCELLED and _parse(job.start) > now else "stale"
+        if session.status != SCHEDULED:
+            return "cancelled"
+        if session.start <= now:
+            return "started"
+        if job.kind == templates.MOVED and job.new_start != _iso(session.start):
+            return "moved_again"
+        if job.member_id not in (session.going or set()):
+            return "not_going"
+        return None
 
     @staticmethod
     def _quiet_until(prefs: preferences.ReminderPreferences, tz: str, now: datetime) -> datetime | None:
@@ -357,6 +433,7 @@ class ReminderWorker:
             return self._skip("duplicate")
         link = f"{self.base_url}/g/{job.group_id}"
         new_start = _parse(job.new_start) if job.new_start else None
+        minutes_left = int((start - now).total_seconds() // 60)
         try:
             if channel == "sms":
                 text = templates.sms(
@@ -367,6 +444,7 @@ class ReminderWorker:
                     link=link,
                     lead=job.lead,
                     new_start=new_start,
+                    minutes_left=minutes_left,
                 )
                 self.outbound().sms(crypto.open_sealed("phone", sealed), text)
             else:
@@ -382,6 +460,7 @@ class ReminderWorker:
                     unsubscribe=unsubscribe,
                     lead=job.lead,
                     new_start=new_start,
+                    minutes_left=minutes_left,
                 )
                 self.outbound().email(
                     crypto.open_sealed("email", sealed),
@@ -397,10 +476,18 @@ class ReminderWorker:
             self.ledger.release(claim)
             count("reminders_failed", reason="transient")
             raise
+        except ConfigurationSendError as exc:
+            self.ledger.release(claim)  # nobody's state changes; the message comes back
+            count(MISCONFIGURED)
+            count("reminders_failed", reason="configuration")
+            logger().error(
+                "sending is misconfigured", extra={"channel": channel, "kind": job.kind, "error": str(exc)}
+            )
+            raise
         except PermanentSendError as exc:
             self.ledger.mark_sent(claim, now)  # never retried
             if exc.bad_address:
-                self._mark_unusable(member, channel)
+                self.members.contact_unusable(member, channel, "opted_out" if exc.opted_out else "pending")
             count("reminders_failed", reason="permanent")
             logger().warning(
                 "send failed for good", extra={"channel": channel, "kind": job.kind, "error": str(exc)}
@@ -409,11 +496,6 @@ class ReminderWorker:
         self.ledger.mark_sent(claim, now)
         count("reminders_sent", channel=channel)
         return "sent"
-
-    @staticmethod
-    def _mark_unusable(member: MemberItem, channel: str) -> None:
-        attribute = MemberItem.phone_status if channel == "sms" else MemberItem.email_status
-        member.update(actions=[attribute.set("opted_out")])
 
 
 class QueuedNotices:

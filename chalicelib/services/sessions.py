@@ -40,7 +40,6 @@ from chalicelib.store.sessions import (
     SeriesRepository,
     SessionItem,
     SessionRepository,
-    iso_minute,
     schedulable,
     seats_free,
 )
@@ -485,12 +484,7 @@ class SessionService:
 
     @staticmethod
     def _index_actions(session_id: str, start: datetime) -> list[Any]:
-        return [
-            SessionItem.start_minute.set(
-                keys.start_minute(iso_minute(start)[:-1], keys.start_shard(session_id))
-            ),
-            SessionItem.start_sk.set(session_id),
-        ]
+        return SessionRepository.start_index_actions(session_id, start)
 
     def extend_horizon(self) -> int:
         """The daily job: materialise every active series up to the rolling horizon."""

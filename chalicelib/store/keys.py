@@ -85,7 +85,7 @@ def membership_ref(group_id: str, member_id: str) -> str:
 
 # --- sessions --------------------------------------------------------------------------
 
-START_SHARDS = 4  # one busy start minute spreads over this many index partitions
+START_SHARDS = 4  # one busy start hour spreads over this many index partitions
 
 
 def series(series_id: str) -> Key:
@@ -113,8 +113,19 @@ def occurrence_sort(original_start_iso: str, series_id: str) -> str:
 
 
 def start_minute(minute_iso: str, shard: int) -> str:
-    """Partition of the `by_start` index: a UTC minute (`YYYY-MM-DDTHH:MM`) and a shard."""
-    return f"START#{minute_iso}#{shard}"
+    """Partition of the `by_start` index for a start minute (`YYYY-MM-DDTHH:MM`): its UTC hour and
+    a shard. One Query reads any span of minutes within an hour (see `start_sort`)."""
+    return f"START#{minute_iso[:13]}#{shard}"
+
+
+def start_sort(minute_iso: str, session_id: str) -> str:
+    """Sort key of the `by_start` index: the start minute first, so a range of minutes is a range."""
+    return f"{minute_iso}#{session_id}"
+
+
+def start_range(first_minute_iso: str, last_minute_iso: str) -> tuple[str, str]:
+    """Sort-key bounds of the sessions starting in the minutes [first, last], both inclusive."""
+    return first_minute_iso, f"{last_minute_iso}#~"
 
 
 def start_shard(session_id: str) -> int:

@@ -8,6 +8,7 @@ membership of a number without ever storing the number in the clear.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -111,6 +112,18 @@ class MemberRepository:
         guard = MemberItem.pk.exists() if condition is None else (MemberItem.pk.exists() & condition)
         with conditional(lambda: ConflictError("Your details changed meanwhile; try again.")):
             item.update(actions=actions, condition=guard)
+
+    def contact_unusable(self, item: MemberItem, channel: str, status: str) -> None:
+        """A provider refused this member's verified contact for good: set its status (`opted_out`,
+        or `pending` to verify again). A change made meanwhile (a new address, a START) wins."""
+        attribute, address = (
+            (MemberItem.phone_status, MemberItem.phone_hash)
+            if channel == "sms"
+            else (MemberItem.email_status, MemberItem.email_hash)
+        )
+        current = item.phone_hash if channel == "sms" else item.email_hash
+        with suppress(ConflictError):
+            self.update(item, [attribute.set(status)], (attribute == "verified") & (address == current))
 
     def by_phone(self, phone_hash: str) -> list[MemberItem]:
         bind()

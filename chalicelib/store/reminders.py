@@ -2,8 +2,10 @@
 
 A ledger item is claimed with a conditional put before anything is sent and
 marked sent afterwards, so duplicate sweeps, redelivered messages and
-concurrent workers send each message once. A claim left by a worker that died
-mid-send can be taken over once it is stale.
+concurrent workers send each message once. A claim is a lease: one left by a
+worker that died mid-send is taken over once it is stale, and until then a
+retry waits (the queue's visibility timeout outlasts the lease). Only "sent"
+means sent: a claim never makes a retry drop its message.
 """
 
 from __future__ import annotations
@@ -38,17 +40,37 @@ class AlreadySentError(ConflictError):
     code = "already_sent"
 
 
+class ClaimHeldError(ConflictError):
+    """Another worker holds the claim (sending now, or died mid-send): retry after the lease."""
+
+    code = "claim_held"
+
+
 class LedgerRepository:
     def claim(self, key: keys.Key, now: datetime, keep_until: datetime) -> LedgerItem:
-        """Claim one message; `AlreadySentError` if it was sent or is being sent right now."""
+        """Claim one message: `AlreadySentError` if the ledger says it was sent, `ClaimHeldError`
+        if a claim younger than `STALE_CLAIM` holds it (the message must come back later)."""
         bind()
         item = LedgerItem(key.pk, key.sk, status=CLAIMED, claimed_at=now, expires_at=keep_until)
         condition = LedgerItem.pk.does_not_exist() | (
             (LedgerItem.status == CLAIMED) & (LedgerItem.claimed_at < now - STALE_CLAIM)
         )
-        with conditional(lambda: AlreadySentError("Already sent or being sent.")):
-            item.save(condition=condition)
+        try:
+            with conditional(lambda: ClaimHeldError("Being sent, or its sender died; retry later.")):
+                item.save(condition=condition)
+        except ClaimHeldError:
+            if self._status(key) == SENT:
+                raise AlreadySentError("Already sent.") from None
+            raise
         return item
+
+    @staticmethod
+    def _status(key: keys.Key) -> str | None:
+        with dependency():
+            try:
+                return LedgerItem.get(key.pk, key.sk, consistent_read=True).status
+            except LedgerItem.DoesNotExist:
+                return None
 
     def mark_sent(self, item: LedgerItem, now: datetime) -> None:
         bind()

@@ -10,7 +10,7 @@ concurrency without transactions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -150,6 +150,50 @@ class SessionRepository:
         with dependency():
             found = SessionItem.query(key.pk, SessionItem.sk >= f"OCC#{compact(first_original)}")
             return [item for item in found if isinstance(item, SessionItem)]
+
+    @staticmethod
+    def start_index_actions(session_id: str, start: datetime) -> list[Action]:
+        """Where the reminder sweep finds a session: its start's hour bucket and minute."""
+        minute = iso_minute(start)[:-1]
+        return [
+            SessionItem.start_minute.set(keys.start_minute(minute, keys.start_shard(session_id))),
+            SessionItem.start_sk.set(keys.start_sort(minute, session_id)),
+        ]
+
+    def reindex_starts(self, series_id: str, since: datetime) -> int:
+        """Rewrite the `by_start` keys of a series' sessions from `since` that still carry the
+        per-minute layout (partition per minute, sort key the session id); returns how many."""
+        rewritten = 0
+        for item in self.in_series(series_id, since):
+            if item.start_minute is None or item.status != SCHEDULED:
+                continue  # cancelled: deliberately out of the index
+            if item.start_sk == keys.start_sort(iso_minute(item.start)[:-1], item.session_id):
+                continue
+            with dependency():
+                item.update(actions=self.start_index_actions(item.session_id, item.start))
+            rewritten += 1
+        return rewritten
+
+    def starting(self, first: datetime, last: datetime) -> list[SessionItem]:
+        """Session items whose start minute lies in [first, last]: one Query per hour and shard."""
+        bind()
+        found: list[SessionItem] = []
+        hour = first.replace(minute=0, second=0, microsecond=0)
+        with dependency():
+            while hour <= last:
+                low = iso_minute(max(first, hour))[:-1]
+                high = iso_minute(min(last, hour + timedelta(minutes=59)))[:-1]
+                bounds = keys.start_range(low, high)
+                for shard in range(keys.START_SHARDS):
+                    found.extend(
+                        item
+                        for item in SessionItem.by_start.query(
+                            keys.start_minute(low, shard), SessionItem.start_sk.between(*bounds)
+                        )
+                        if isinstance(item, SessionItem)
+                    )
+                hour += timedelta(hours=1)
+        return found
 
     @staticmethod
     def identity_actions(series: SeriesItem, session_id: str, original_start: datetime) -> list[Action]:

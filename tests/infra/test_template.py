@@ -354,6 +354,19 @@ def test_alarms_watch_the_dead_letter_queue_the_worker_the_api_and_throttles(tem
         assert references(alarm["AlarmActions"]) == {"AlarmTopic"}, alarm["AlarmName"]
 
 
+@stages
+def test_an_alarm_pages_ops_when_sending_is_misconfigured(templates, stage):
+    from chalicelib.observability import SERVICE
+    from chalicelib.services.reminders import MISCONFIGURED
+
+    template = templates[stage]
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"]["HEARTH_METRICS_NAMESPACE"]
+    (alarm,) = [a for a in alarms(template) if a.get("MetricName") == MISCONFIGURED]
+    assert alarm["Namespace"] == namespace
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]  # as Powertools publishes it
+    assert alarm["Threshold"] == 1
+
+
 # --- IAM ----------------------------------------------------------------------------------------
 
 

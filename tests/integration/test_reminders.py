@@ -392,7 +392,7 @@ def test_a_permanently_bad_number_is_marked_and_not_retried(pipeline, going, mon
     pipeline.sweep_at(at(2026, 12, 1, 23, 0))
     pipeline.drain()
 
-    assert MemberRepository().get(going["group_id"], going["member_id"]).phone_status == "opted_out"
+    assert MemberRepository().get(going["group_id"], going["member_id"]).phone_status == "pending"
     assert pipeline.queued() == []
 
 

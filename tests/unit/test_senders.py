@@ -7,7 +7,12 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib import aws
-from chalicelib.notify.senders import AwsSender, PermanentSendError, TransientSendError
+from chalicelib.notify.senders import (
+    AwsSender,
+    ConfigurationSendError,
+    PermanentSendError,
+    TransientSendError,
+)
 
 
 @pytest.fixture
@@ -90,24 +95,85 @@ def test_email_carries_text_html_and_list_unsubscribe_headers(ses):
     ses.assert_no_pending_responses()
 
 
-@pytest.mark.parametrize(
-    ("code", "error", "bad_address"),
-    [
-        ("Throttling", TransientSendError, None),
-        ("InternalError", TransientSendError, None),
-        ("InvalidParameter", PermanentSendError, True),
-        ("AuthorizationError", PermanentSendError, False),
-    ],
-)
-def test_sns_failures_are_classified(sns, code, error, bad_address):
-    sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
-    sns.add_client_error("publish", service_error_code=code, http_status_code=400)
+# (operation, code, HTTP status, message) as SNS and SES v2 answer them (botocore's service
+# models: sns 2010-03-31, sesv2 2019-09-27; an HTML 5xx from a proxy reaches botocore without the
+# service's body, and botocore then reports the status itself as the code).
+TRANSIENT = [
+    ("publish", "Throttled", 429, "Rate exceeded"),
+    ("publish", "Throttling", 400, "Rate exceeded"),
+    ("publish", "KMSThrottling", 400, "KMS throttled the request"),
+    ("publish", "InternalError", 500, "Internal error"),
+    ("publish", "502", 502, "<html><body>Bad Gateway</body></html>"),
+    ("publish", "503", 503, "<html><body>Service Unavailable</body></html>"),
+    ("check_if_phone_number_is_opted_out", "Throttled", 429, "Rate exceeded"),
+    ("check_if_phone_number_is_opted_out", "InternalError", 500, "Internal error"),
+]
+CONFIGURATION = [
+    ("publish", "AuthorizationError", 403, "User is not authorized to perform: SNS:Publish"),
+    (
+        "publish",
+        "InvalidParameter",
+        400,
+        "Invalid parameter: MessageAttributes Reason: AWS.MM.SMS.OriginationNumber is not valid",
+    ),
+    ("publish", "ParameterValueInvalid", 400, "Invalid origination identity"),
+    ("publish", "KMSAccessDenied", 400, "Access denied to the topic's key"),
+    ("publish", "InvalidClientTokenId", 403, "The security token included in the request is invalid."),
+    ("check_if_phone_number_is_opted_out", "AuthorizationError", 403, "Not authorized"),
+]
 
-    with pytest.raises(error) as raised:
+
+@pytest.mark.parametrize(
+    ("operation", "code", "status", "message", "kind"),
+    [(*case, TransientSendError) for case in TRANSIENT]
+    + [(*case, ConfigurationSendError) for case in CONFIGURATION],
+)
+def test_sns_failures_are_read_by_code_and_status(sns, operation, code, status, message, kind):
+    """Throttles and outages are retried; configuration errors blame no recipient."""
+    if operation == "publish":
+        sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+    sns.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=status)
+
+    with pytest.raises(kind):
         AwsSender().sms("+16145550123", "Hello")
 
-    if bad_address is not None:
-        assert raised.value.bad_address is bad_address
+
+def test_an_invalid_number_is_permanent_for_that_recipient_only(sns):
+    sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
+    sns.add_client_error(
+        "publish",
+        service_error_code="InvalidParameter",
+        service_message="Invalid parameter: PhoneNumber Reason: +16145550123 is not valid to publish to",
+        http_status_code=400,
+    )
+
+    with pytest.raises(PermanentSendError) as raised:
+        AwsSender().sms("+16145550123", "Hello")
+
+    assert raised.value.bad_address is True
+    assert raised.value.opted_out is False
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind"),
+    [
+        ("TooManyRequestsException", 429, TransientSendError),
+        ("LimitExceededException", 400, TransientSendError),
+        ("InternalServiceErrorException", 500, TransientSendError),
+        ("503", 503, TransientSendError),
+        ("AccountSuspendedException", 400, ConfigurationSendError),
+        ("SendingPausedException", 400, ConfigurationSendError),
+        ("MailFromDomainNotVerifiedException", 400, ConfigurationSendError),
+        ("MessageRejected", 400, ConfigurationSendError),  # the sandbox: recipient not verified
+        ("NotFoundException", 404, ConfigurationSendError),
+        ("BadRequestException", 400, ConfigurationSendError),
+    ],
+)
+def test_ses_failures_are_classified(ses, code, status, kind):
+    ses.add_client_error("send_email", service_error_code=code, http_status_code=status)
+
+    with pytest.raises(kind):
+        AwsSender().email("q@example.org", "s", "t")
 
 
 def test_ses_throttling_is_transient(ses):

@@ -87,3 +87,56 @@ def test_an_oversized_sms_is_refused_rather_than_sent():
         templates.check_sms("x" * 307)
     with pytest.raises(templates.TemplateError):
         templates.check_sms("emoji 🙂")
+
+
+@pytest.mark.parametrize(
+    ("lead", "left", "phrase"),
+    [
+        (60, 60, "in 1 hour"),
+        (60, 58, "in 1 hour"),  # a sweep a minute or two late still says the lead's words
+        (60, 25, "in 25 minutes"),
+        (60, 1, "in 1 minute"),
+        (1440, 1438, "tomorrow"),
+        (1440, 600, "in about 10 hours"),
+        (1440, 89, "in 89 minutes"),
+    ],
+)
+def test_a_late_reminder_says_the_real_time_left(lead, left, phrase):
+    start = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+
+    text = templates.sms(
+        "reminder",
+        label="your session",
+        start=start,
+        tz="UTC",
+        link="https://h.example/g/x",
+        lead=lead,
+        minutes_left=left,
+    )
+    mail = templates.email(
+        "reminder",
+        label="your session",
+        start=start,
+        tz="UTC",
+        link="l",
+        unsubscribe="u",
+        lead=lead,
+        minutes_left=left,
+    )
+
+    assert f"({phrase})." in text
+    assert f"({phrase})." in mail.text
+
+
+def test_the_longest_late_countdown_still_fits_two_segments():
+    text = templates.sms(
+        "reminder",
+        label="x" * 60,
+        start=datetime(2026, 12, 2, tzinfo=UTC),
+        tz="America/Argentina/Buenos_Aires",
+        link="https://hearth.example.org/g/grp_0123456789abcdef",
+        lead=10080,
+        minutes_left=5000,
+    )
+
+    assert "(in about 3 days)" in text
