@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER_OR_FACILITATOR, Routes
 from chalicelib.api.schemas import (
@@ -109,6 +109,15 @@ class RosterEntry(ResponseModel):
         default=None,
         description="For the group's facilitators: when the member's mute ends (past: it has ended)",
     )
+
+    @model_serializer(mode="wrap")
+    def _staff_fields_only_when_shown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Members see handles and roles only: the facilitators' fields are left out, not null."""
+        data = handler(self)
+        for name in ("joined_at", "muted_until"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 class FacilitatedGroup(Group):
