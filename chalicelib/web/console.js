@@ -695,7 +695,7 @@
       return call("POST", "/v1/groups/" + encodeURIComponent(current.group_id) + "/series", body);
     }, "Scheduling…").finally(function () { scheduling = false; }).then(function (series) {
       H.say(region, "", "");
-      showScheduled(series, built.text);
+      showScheduled(series, describeSeries(series.rrule, series.start_local, series.duration_minutes) + " (" + series.timezone.replace(/_/g, " ") + " time).");
       loadSessions();
     }, function (error) {
       var first = null;
