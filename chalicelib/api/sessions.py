@@ -265,6 +265,37 @@ def cancel_rsvp(caller: Caller, session_id: str) -> None:
     services().sessions.cancel_rsvp(caller, session_id)
 
 
+class GoingEntry(ResponseModel):
+    member_id: str
+    handle: str
+
+
+class WaitlistEntry(ResponseModel):
+    member_id: str
+    handle: str
+    position: int = Field(ge=1, description="1 is promoted first")
+
+
+class Attendance(ResponseModel):
+    going: list[GoingEntry] = Field(description="By handle")
+    waitlist: list[WaitlistEntry] = Field(description="In order")
+
+
+@routes.operation(
+    "GET",
+    "/v1/sessions/{session_id}/rsvps",
+    allowed=FACILITATOR,
+    summary="Who is going and the waitlist in order, by handle",
+    response=Attendance,
+)
+def list_rsvps(caller: Caller, session_id: str) -> Attendance:
+    found = services().sessions.attendance(caller, session_id)
+    return Attendance(
+        going=[GoingEntry(member_id=a.member_id, handle=a.handle) for a in found.going],
+        waitlist=[WaitlistEntry.model_validate(a) for a in found.waitlist],
+    )
+
+
 @routes.operation(
     "GET",
     "/v1/sessions/{session_id}/join",

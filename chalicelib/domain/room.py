@@ -108,6 +108,19 @@ def message_id(group_id: str, seq: str) -> str:
     return f"{_MESSAGE_PREFIX}{group_id}_{seq}"
 
 
+_ALERT_PREFIX = "alt_"
+
+
+def alert_id(seq: str) -> str:
+    return f"{_ALERT_PREFIX}{seq}"
+
+
+def parse_alert_id(value: str) -> str | None:
+    """The sequence inside an alert id, or None if it is not one Hearth made."""
+    seq = value.removeprefix(_ALERT_PREFIX)
+    return seq if value.startswith(_ALERT_PREFIX) and is_seq(seq) else None
+
+
 @dataclass(frozen=True)
 class MessageRef:
     group_id: str

@@ -80,6 +80,8 @@ class RosterEntry:
     member_id: str
     handle: str
     role: str
+    joined_at: datetime | None = None  # these two only for the group's facilitators
+    muted_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,12 @@ class GroupService:
     def get(self, caller: Caller, group_id: str) -> GroupView:
         return self.view(caller, self.visible(caller, group_id))
 
+    def facilitated(self, caller: Caller) -> list[GroupView]:
+        """Every group the caller facilitates, listed or not, by name."""
+        if caller.role is not Role.FACILITATOR or not caller.subject_id:
+            raise ForbiddenError("Only facilitators run groups.")
+        return [self.view(caller, item) for item in self.groups.facilitated_by(caller.subject_id)]
+
     def directory(self, caller: Caller, topic: str | None) -> list[GroupView]:
         topic_key = normalise_topic(topic) if topic else None
         return [self.view(caller, item) for item in self.groups.listed(topic_key)]
@@ -414,12 +422,21 @@ class GroupService:
         items = self.groups.roster(group_id)
         group = next((item for item in items if isinstance(item, GroupItem)), None)
         self._require_inside(caller, group)
+        staff_view = group is not None and self.is_facilitator(caller, group)
         entries = []
         for item in items:
             if isinstance(item, StaffItem):
                 entries.append(RosterEntry(item.facilitator_id, item.display_name, "facilitator"))
             elif isinstance(item, MemberItem) and item.status == ACTIVE:
-                entries.append(RosterEntry(item.member_id, item.handle, "member"))
+                entries.append(
+                    RosterEntry(
+                        item.member_id,
+                        item.handle,
+                        "member",
+                        joined_at=item.created_at if staff_view else None,
+                        muted_until=item.muted_until if staff_view else None,
+                    )
+                )
         return sorted(entries, key=lambda entry: (entry.role != "facilitator", entry.handle.casefold()))
 
     def add_facilitator(self, caller: Caller, group_id: str, facilitator_id: str) -> list[RosterEntry]:

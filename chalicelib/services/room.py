@@ -43,6 +43,8 @@ from chalicelib.store.facilitators import FacilitatorItem
 from chalicelib.store.groups import GroupItem, StaffItem
 from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository
 from chalicelib.store.room import (
+    HANDLED,
+    OPEN,
     AlertItem,
     AuditItem,
     LiveRoomItem,
@@ -63,6 +65,8 @@ MAX_CONNECTIONS = 2000  # per group; keeps the registry item far below DynamoDB'
 
 HIDDEN = "message_hidden"
 MUTED = "member_muted"
+UNMUTED = "member_unmuted"
+ALERT_HANDLED = "alert_handled"
 REMOVED_ACTION = "member_removed"
 
 Clock = Callable[[], datetime]
@@ -110,6 +114,29 @@ class AlertView:
     created_at: datetime
     category: str | None
     reason: str | None
+    status: str
+    handled_at: datetime | None
+    handled_by: str | None
+
+
+def alert_view(item: AlertItem) -> AlertView:
+    return AlertView(
+        alert_id=item.alert_id,
+        kind=item.alert_kind,
+        message_id=item.message_id,
+        created_at=item.created_at,
+        category=item.category,
+        reason=item.reason,
+        status=item.status or OPEN,
+        handled_at=item.handled_at,
+        handled_by=item.handled_by,
+    )
+
+
+@dataclass(frozen=True)
+class FacilitatedGroup:
+    group: Any  # a GroupView
+    open_alerts: int
 
 
 @dataclass(frozen=True)
@@ -123,6 +150,7 @@ class AuditView:
     handle: str | None
     message_id: str | None
     muted_until: datetime | None
+    alert_id: str | None
     created_at: datetime
 
 
@@ -406,8 +434,8 @@ class RoomService:
             count("reports")
         return rules.MASKED_NOTICE if masked else None
 
-    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
-        """A facilitator mutes a member for a while; it ends by itself."""
+    def _moderated(self, caller: Caller, group_id: str, member_id: str) -> tuple[str, MemberItem]:
+        """The caller's display name (they must facilitate the group) and the member, in one fetch."""
         member_key = keys.member(group_id, member_id)
         found = self.room.fetch(
             [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), member_key]
@@ -416,6 +444,11 @@ class RoomService:
         member = found.get(member_key)
         if not isinstance(member, MemberItem):
             raise NotFoundError("No such member in this group.")
+        return actor_name, member
+
+    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
+        """A facilitator mutes a member for a while; it ends by itself."""
+        actor_name, member = self._moderated(caller, group_id, member_id)
         if member.status != ACTIVE:
             raise ConflictError("This member is no longer in the group.", code="not_active")
         now = self.clock()
@@ -433,6 +466,18 @@ class RoomService:
         self.room.mute(member, until, audit)
         count("mutes")
         return MuteView(member_id=member_id, muted_until=until)
+
+    def unmute(self, caller: Caller, group_id: str, member_id: str) -> None:
+        """A facilitator ends a member's mute now; recorded only when there was one to end."""
+        actor_name, member = self._moderated(caller, group_id, member_id)
+        now = self.clock()
+        if member.muted_until is None or member.muted_until <= now:
+            return
+        audit = self._audit(
+            group_id, now, UNMUTED, caller, actor_name, member_id=member_id, handle=member.handle
+        )
+        if self.room.unmute(member, now, audit):
+            count("unmutes")
 
     def member_removed(self, caller: Caller, member: MemberItem) -> None:
         """After `MembershipService.remove`: record it and hang up the member's live connections."""
@@ -484,23 +529,39 @@ class RoomService:
             **subject,
         )
 
-    def alerts(self, caller: Caller, group_id: str, before: str | None, limit: int) -> Listing:
+    def alerts(
+        self, caller: Caller, group_id: str, status: str | None, before: str | None, limit: int
+    ) -> Listing:
+        """Newest first; `status` open (the queue), handled (the history) or None (both)."""
         self.groups.managed(caller, group_id)
-        page = self.room.alerts(group_id, before=before, limit=limit, now=self.clock())
-        return Listing(
-            [
-                AlertView(
-                    alert_id=item.alert_id,
-                    kind=item.alert_kind,
-                    message_id=item.message_id,
-                    created_at=item.created_at,
-                    category=item.category,
-                    reason=item.reason,
-                )
-                for item in page.items
-            ],
-            page.next,
+        page = self.room.alerts(group_id, status=status, before=before, limit=limit, now=self.clock())
+        return Listing([alert_view(item) for item in page.items], page.next)
+
+    def handle_alert(self, caller: Caller, group_id: str, alert_id: str) -> AlertView:
+        """Mark an alert handled (who, when) in the audit trail; handling it again changes nothing."""
+        found = self.room.fetch([keys.group(group_id), keys.staff(group_id, caller.subject_id or "")])
+        _, actor_name = self._staff(caller, group_id, found)
+        seq = rules.parse_alert_id(alert_id)
+        now = self.clock()
+        alert = None if seq is None else self.room.alert(group_id, seq, now)
+        if alert is None:
+            raise NotFoundError("No such alert.")
+        if alert.status == HANDLED:
+            return alert_view(alert)
+        audit = self._audit(
+            group_id, now, ALERT_HANDLED, caller, actor_name, message_id=alert.message_id, alert_id=alert_id
         )
+        if not self.room.handle_alert(alert, now, caller.subject_id or "", actor_name, audit):
+            alert = self.room.alert(group_id, seq or "", now) or alert  # the other handler's record
+        return alert_view(alert)
+
+    def facilitated_groups(self, caller: Caller) -> list[FacilitatedGroup]:
+        """Every group the caller runs, listed or not, with how many of its alerts are open."""
+        now = self.clock()
+        return [
+            FacilitatedGroup(view, self.room.open_alerts(view.group_id, now))
+            for view in self.groups.facilitated(caller)
+        ]
 
     def audit(self, caller: Caller, group_id: str, before: str | None, limit: int) -> Listing:
         self.groups.managed(caller, group_id)
@@ -517,6 +578,7 @@ class RoomService:
                     handle=item.handle,
                     message_id=item.message_id,
                     muted_until=item.muted_until,
+                    alert_id=item.alert_id,
                     created_at=item.created_at,
                 )
                 for item in page.items

@@ -30,6 +30,7 @@ from chalicelib.observability import count
 from chalicelib.services.groups import GroupService
 from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem
+from chalicelib.store.members import MemberRepository
 from chalicelib.store.sessions import (
     ACTIVE,
     CANCELLED,
@@ -182,6 +183,19 @@ def _moved_from(after: SessionItem, original_start: datetime) -> SessionItem:
     return after
 
 
+@dataclass(frozen=True)
+class Attendee:
+    member_id: str
+    handle: str
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class Attendance:
+    going: list[Attendee]
+    waitlist: list[Attendee]
+
+
 def _recurrence_error(exc: recurrence.RecurrenceError) -> ValidationError:
     return ValidationError({exc.field: exc.message})
 
@@ -227,10 +241,12 @@ class SessionService:
         sessions: SessionRepository | None = None,
         notices: SessionNotices | None = None,
         clock: Clock = utcnow,
+        members: MemberRepository | None = None,
     ) -> None:
         self.groups = groups or GroupService()
         self.series = series or SeriesRepository()
         self.sessions = sessions or SessionRepository()
+        self.members = members or MemberRepository()
         self.notices = notices or NoNotices()
         self.clock = clock
 
@@ -612,6 +628,23 @@ class SessionService:
             waitlisted=len(waitlist),
             my_rsvp=mine,
             position=position,
+        )
+
+    def attendance(self, caller: Caller, session_id: str) -> Attendance:
+        """Who is going (by handle) and the waitlist in its order, for the group's facilitators."""
+        occurrence = self._occurrence(session_id, consistent=True)
+        group_id = occurrence.series.group_id
+        self.groups.managed(caller, group_id)
+        going, waitlist = occurrence.going, occurrence.waitlist
+        found = self.members.many(group_id, going | set(waitlist))
+        people = [Attendee(member_id, found[member_id].handle) for member_id in going if member_id in found]
+        queue = [member_id for member_id in waitlist if member_id in found]
+        return Attendance(
+            going=sorted(people, key=lambda person: person.handle.casefold()),
+            waitlist=[
+                Attendee(member_id, found[member_id].handle, position)
+                for position, member_id in enumerate(queue, start=1)
+            ],
         )
 
     def get_session(self, caller: Caller, session_id: str) -> SessionView:

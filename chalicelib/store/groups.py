@@ -208,6 +208,25 @@ class GroupRepository:
                 return list(GroupItem.gsi1.query(keys.LISTED))
             return list(GroupItem.gsi2.query(keys.listed_topic(topic)))
 
+    def facilitated_by(self, facilitator_id: str) -> list[GroupItem]:
+        """The groups a facilitator runs: their staff entries (one index Query), then the groups.
+
+        The index is eventually consistent, so each group is kept only if it still names them.
+        """
+        bind()
+        with dependency():
+            staff = [
+                item
+                for item in StaffItem.gsi1.query(keys.facilitator_groups(facilitator_id))
+                if isinstance(item, StaffItem)
+            ]
+            wanted = [(keys.group(item.group_id).pk, keys.group(item.group_id).sk) for item in staff]
+            found = list(GroupItem.batch_get(wanted)) if wanted else []
+        groups = [
+            g for g in found if isinstance(g, GroupItem) and facilitator_id in (g.facilitator_ids or set())
+        ]
+        return sorted(groups, key=lambda g: (g.name.casefold(), g.group_id))
+
     def roster(self, group_id: str) -> list[HearthItem]:
         """The group item, its staff and its members, in one Query."""
         bind()

@@ -213,6 +213,16 @@ class MemberRepository:
             except MemberItem.DoesNotExist:
                 return None
 
+    def many(self, group_id: str, member_ids: Iterable[str]) -> dict[str, MemberItem]:
+        """Memberships of one group by id, in one BatchGetItem; missing ones are absent."""
+        wanted = {member_id: keys.member(group_id, member_id) for member_id in member_ids}
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted.values()])
+            return {item.member_id: item for item in found if isinstance(item, MemberItem)}
+
     def update(self, item: MemberItem, actions: list[Action], condition: Condition | None = None) -> None:
         """Apply `actions` to an existing membership; 409 if `condition` no longer holds."""
         bind()
