@@ -27,8 +27,8 @@ def _served_caller(expected: dict[str, int]) -> str:
     return "member_here"
 
 
-def _values(api, world) -> dict[str, str]:
-    return route_values(api, world, with_message=True)
+def _values(api, world, route) -> dict[str, str]:
+    return route_values(api, world, with_message=True, with_alert="{alert_id}" in route[1])
 
 
 def _call(api, route, values, token):
@@ -49,7 +49,7 @@ ROUTES = sorted(r for r in MATRIX if not r[1].startswith("/static/"))
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route[0]} {route[1]}")
 def test_route_answers_503_when_dynamodb_fails(api, world, callers, faults: Faults, route):
-    values = _values(api, world)
+    values = _values(api, world, route)
     caller = _served_caller(MATRIX[route][1])
     rule = faults.fail("dynamodb", "*", code="ProvisionedThroughputExceededException", times=None)
 
@@ -69,7 +69,7 @@ def test_route_answers_503_when_dynamodb_fails(api, world, callers, faults: Faul
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route[0]} {route[1]}")
 def test_route_never_answers_500_when_any_one_step_fails(api, world, callers, faults: Faults, route):
     """The failure at step n, for every n the route reaches: a contract answer each time."""
-    values = _values(api, world)
+    values = _values(api, world, route)
     caller = _served_caller(MATRIX[route][1])
     for step in range(MAX_STEPS):
         rule = faults.fail("dynamodb", "*", code="InternalServerError", status=500, after=step)
@@ -97,7 +97,7 @@ QUEUEING = {
 def test_route_that_queues_answers_the_contract_when_sqs_fails(api, world, callers, faults: Faults, route):
     method, template, name = route
     body, expected = QUEUEING[route]
-    values = _values(api, world)
+    values = _values(api, world, route)
     facilitator = callers["facilitator_here"]
     api.call("PATCH", f"/v1/series/{values['series_id']}", {"capacity": 1}, token=facilitator)
     holder = api.member(values["code"])  # going; member_here waits behind
