@@ -234,20 +234,6 @@ class GroupRepository:
         with dependency():
             return list(HearthItem.query(key.pk, HearthItem.sk.startswith(keys.ROSTER_PREFIX)))
 
-    def admit(self, group_id: str, handle_key: str, ceiling: int, phone_hash: str | None) -> GroupItem:
-        """Take a seat (under `max_members` and `ceiling`) and a handle in one conditional write.
-
-        Returns the group as it is after the write; refusals say why (full, handle taken, removed).
-        """
-        bind()
-        key = keys.group(group_id)
-        item = GroupItem(key.pk, key.sk)
-        with conditional(lambda: self.refusal(group_id, handle_key, phone_hash)):
-            item.update(
-                actions=admit_actions(handle_key), condition=admission(handle_key, ceiling, phone_hash)
-            )
-        return item
-
     def refusal(self, group_id: str, handle_key: str, phone_hash: str | None) -> HearthError:
         current = self.get(group_id, consistent=True)
         if current is None:
