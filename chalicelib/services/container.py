@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from chalicelib.notify.queue import ReminderQueue
 from chalicelib.services.contact import ContactService
 from chalicelib.services.email_feedback import EmailFeedback
 from chalicelib.services.facilitators import FacilitatorService
@@ -12,7 +13,7 @@ from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
-from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
+from chalicelib.services.reminders import QueuedNotices, ReminderSweep, ReminderWorker
 from chalicelib.services.room import RoomService
 from chalicelib.services.sessions import SessionService
 from chalicelib.services.throttle import Admission

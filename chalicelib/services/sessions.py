@@ -28,21 +28,16 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id
 from chalicelib.observability import count
 from chalicelib.services.groups import GroupService
-from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem
 from chalicelib.store.members import MemberRepository
 from chalicelib.store.sessions import (
     ACTIVE,
     CANCELLED,
-    ENDED,
     SCHEDULED,
     SeriesItem,
     SeriesRepository,
     SessionItem,
     SessionRepository,
-    index_actions,
-    schedulable,
-    seats_free,
 )
 
 HORIZON = timedelta(weeks=8)  # sessions materialised ahead, for reminders
@@ -326,8 +321,6 @@ class SessionService:
             lineage=lineage,
             updated_at=self.clock(),
         )
-        item.gsi2pk = keys.ACTIVE_SERIES
-        item.gsi2sk = item.series_id
         self.series.create(item)
         self.materialise(item, self.clock() + HORIZON)
         return item
@@ -362,19 +355,16 @@ class SessionService:
         conference_url = changes.conference_url if changes.conference_url_set else item.conference_url
         title = changes.title or item.title
         timezone = changes.timezone or item.timezone
-        simple = [
-            SeriesItem.title.set(title),
-            SeriesItem.duration_minutes.set(duration),
-            SeriesItem.sequence.add(1),
-            SeriesItem.updated_at.set(now),
-            SeriesItem.capacity.set(capacity) if capacity is not None else SeriesItem.capacity.remove(),
-            SeriesItem.conference_url.set(conference_url)
-            if conference_url is not None
-            else SeriesItem.conference_url.remove(),
-        ]
+        shared = {
+            "title": title,
+            "duration_minutes": duration,
+            "capacity": capacity,
+            "conference_url": conference_url,
+            "at": now,
+        }
         if not changes.reshapes:
             self._checked(item.start_local, item.timezone, item.rrule, duration)
-            self.series.update(item, simple)
+            self.series.edit(item, **shared)
             if changes.capacity_set:
                 self._promote_all(item, now)
             return self.series_view(caller, item, with_next=True)
@@ -396,15 +386,12 @@ class SessionService:
 
         if first is None or first.start >= split_at:
             before = self.sessions.in_series(item.series_id, split_at - MAX_MOVE)
-            self.series.update(
+            self.series.reshape(
                 item,
-                [
-                    *simple,
-                    SeriesItem.start_local.set(recurrence.format_start_local(new_start)),
-                    SeriesItem.timezone.set(timezone),
-                    SeriesItem.rrule.set(new_rule.text),
-                    SeriesItem.materialised_until.remove(),
-                ],
+                **shared,
+                start_local=recurrence.format_start_local(new_start),
+                timezone=timezone,
+                rrule=new_rule.text,
             )
             self._carry_over(before, item, split_at)
             self.materialise(item, now + HORIZON)
@@ -512,17 +499,7 @@ class SessionService:
         """Stop `item` before `at`: its rule keeps only earlier sessions; stored later ones are cancelled."""
         start = recurrence.parse_start_local(item.start_local)
         kept = recurrence.truncate_before(item.rrule, start, item.timezone, at)
-        actions = [
-            SeriesItem.sequence.add(1),
-            SeriesItem.gsi2pk.remove(),
-            SeriesItem.gsi2sk.remove(),
-            SeriesItem.status.set(ENDED),
-            SeriesItem.ended_at.set(at),
-            SeriesItem.updated_at.set(self.clock()),
-        ]
-        if kept is not None:
-            actions.append(SeriesItem.rrule.set(kept.text))
-        self.series.update(item, actions)
+        self.series.end(item, at, None if kept is None else kept.text, self.clock())
         for session in self.sessions.in_series(item.series_id, at - MAX_MOVE):
             if session.start >= at and session.status == SCHEDULED:
                 # every member going is owed one "series ended" notice; the ledger keeps it to one
@@ -543,22 +520,9 @@ class SessionService:
         written = 0
         for occurrence in recurrence.expand(start, item.timezone, item.rrule, max(since, now), until):
             session_id = recurrence.session_id(item.series_id, occurrence.original_start)
-            actions = SessionRepository.identity_actions(
-                item, session_id, occurrence.original_start
-            ) + index_actions(session_id, occurrence.original_start)
-            try:
-                self.sessions.write(
-                    item.series_id,
-                    occurrence.original_start,
-                    actions,
-                    SessionItem.pk.does_not_exist()
-                    | ((SessionItem.status == SCHEDULED) & (SessionItem.moved == 0)),
-                    lambda: ConflictError("changed"),
-                )
+            if self.sessions.materialise(item, session_id, occurrence.original_start):
                 written += 1
-            except ConflictError:
-                continue  # cancelled or moved meanwhile: its own index entry stands
-        self.series.update(item, [SeriesItem.materialised_until.set(until)])
+        self.series.materialised(item, until)
         return written
 
     def extend_horizon(self) -> int:
@@ -809,42 +773,18 @@ class SessionService:
             raise ConflictError("This session has already started.", code="session_past")
         if not self.is_occurrence(series, original) and self.sessions.get(series_id, original) is None:
             raise NotFoundError("No such session.")
-        base = SessionRepository.identity_actions(series, session_id, original)
-        fresh = (
-            schedulable()
-            & (SessionItem.start.does_not_exist() | (SessionItem.start > now))
-            & ~SessionItem.going.contains(member_id)
-            & ~SessionItem.waitlist.contains(member_id)
-        )
-        seat = seats_free(None if series.capacity is None else int(series.capacity))
-        try:
-            self.sessions.write(
-                series_id,
-                original,
-                [*base, SessionItem.going.add({member_id})],
-                fresh if seat is None else fresh & seat,
-                lambda: ConflictError("refused"),
-            )
+        if self.sessions.take_seat(series, session_id, original, member_id, now):
             count("rsvps", status="going")
             return Rsvp("going")
-        except ConflictError:
-            pass
         current = self._explain(series_id, original, member_id, now)
         if current is not None:
             return current
-        try:
-            item = self.sessions.write(
-                series_id,
-                original,
-                [*base, SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id]))],
-                fresh,
-                lambda: ConflictError("refused"),
-            )
-        except ConflictError:
+        item = self.sessions.join_waitlist(series, session_id, original, member_id, now)
+        if item is None:
             current = self._explain(series_id, original, member_id, now)
             if current is not None:
                 return current
-            raise
+            raise ConflictError("refused")
         count("rsvps", status="waitlisted")
         return Rsvp("waitlisted", list(item.waitlist or ()).index(member_id) + 1)
 

@@ -191,6 +191,16 @@ class GroupRepository:
             except GroupItem.DoesNotExist:
                 return None
 
+    def session_labels(self, group_ids: Iterable[str]) -> dict[str, str]:
+        """The discreet session label of each group, in BatchGetItem calls; missing groups are absent."""
+        wanted = {keys.group(group_id) for group_id in group_ids}
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = GroupItem.batch_get([(key.pk, key.sk) for key in wanted])
+            return {item.group_id: item.session_label for item in found if isinstance(item, GroupItem)}
+
     def save(self, item: GroupItem) -> None:
         bind()
         with dependency():

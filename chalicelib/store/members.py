@@ -204,12 +204,12 @@ class MemberRepository:
                 GroupItem.pk.exists(),
             )
 
-    def get(self, group_id: str, member_id: str) -> MemberItem | None:
+    def get(self, group_id: str, member_id: str, consistent: bool = False) -> MemberItem | None:
         bind()
         key = keys.member(group_id, member_id)
         with dependency():
             try:
-                return MemberItem.get(key.pk, key.sk)
+                return MemberItem.get(key.pk, key.sk, consistent_read=consistent)
             except MemberItem.DoesNotExist:
                 return None
 
@@ -222,6 +222,20 @@ class MemberRepository:
         with dependency():
             found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted.values()])
             return {item.member_id: item for item in found if isinstance(item, MemberItem)}
+
+    def active_in(self, memberships: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MemberItem]:
+        """Active memberships by (group id, member id), across groups, in BatchGetItem calls."""
+        wanted = {keys.member(group_id, member_id) for group_id, member_id in memberships}
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted])
+            return {
+                (item.group_id, item.member_id): item
+                for item in found
+                if isinstance(item, MemberItem) and item.status == ACTIVE
+            }
 
     def update(self, item: MemberItem, actions: list[Action], condition: Condition | None = None) -> None:
         """Apply `actions` to an existing membership; 409 if `condition` no longer holds."""
