@@ -371,9 +371,10 @@ class ReminderWorker:
         sealed = member.phone_enc if channel == "sms" else member.email_enc
         if sealed is None:
             return self._skip("no_contact")
-        claim_key = keys.ledger(job.member_id, job.subject, channel, job.what)
         try:
-            claim = self.ledger.claim(claim_key, now, keep_until=start + LEDGER_KEPT)
+            claim = self.ledger.claim(
+                job.member_id, job.subject, channel, job.what, now, keep_until=start + LEDGER_KEPT
+            )
         except AlreadySentError:
             return self._skip("duplicate")
         link = f"{self.base_url}/g/{job.group_id}"
