@@ -15,7 +15,9 @@ from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
 from chalicelib.services.reminders import QueuedNotices, ReminderSweep, ReminderWorker
 from chalicelib.services.room import RoomService
-from chalicelib.services.sessions import SessionService
+from chalicelib.services.rsvps import RsvpService
+from chalicelib.services.series import SeriesService
+from chalicelib.services.sessions import SessionService, UpcomingSessions
 from chalicelib.services.throttle import Admission
 
 
@@ -25,6 +27,8 @@ class Services:
     groups: GroupService
     membership: MembershipService
     contact: ContactService
+    series: SeriesService
+    rsvps: RsvpService
     sessions: SessionService
     feeds: FeedService
     room: RoomService
@@ -37,23 +41,24 @@ class Services:
 
 @cache
 def services() -> Services:
-    groups = GroupService()
+    groups = GroupService(upcoming=UpcomingSessions())
     queue = ReminderQueue()
     notices = QueuedNotices(queue, labels=groups.session_label)
+    series = SeriesService(groups=groups, notices=notices)
+    rsvps = RsvpService(notices=notices)
     sessions = SessionService(groups=groups, notices=notices)
-    groups.upcoming = sessions.next_session
     room = RoomService(groups=groups)
     worker = ReminderWorker(queue)
     sweep = ReminderSweep(queue)
     membership = MembershipService(
         access=groups,
         erasers=[
-            lambda member: sessions.forget_member(member.group_id, member.member_id),
+            lambda member: rsvps.forget_member(member.group_id, member.member_id),
             lambda member: worker.ledger.forget_member(member.member_id),
             room.forget_member,
         ],
         lead_times_used=sweep.state.use_leads,
-        releasers=[lambda member: sessions.release_member(member.group_id, member.member_id)],
+        releasers=[lambda member: rsvps.release_member(member.group_id, member.member_id)],
         on_removed=[room.member_removed],  # the room's audit trail and live connections
     )
     return Services(
@@ -61,6 +66,8 @@ def services() -> Services:
         groups=groups,
         membership=membership,
         contact=ContactService(membership=membership),
+        series=series,
+        rsvps=rsvps,
         sessions=sessions,
         feeds=FeedService(groups, sessions),
         room=room,

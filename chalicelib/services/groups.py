@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain import labels, sms_text
 from chalicelib.domain.identity import Caller, Role
@@ -132,18 +131,24 @@ def invite_view(invite: Invite, now: datetime) -> InviteView:
     )
 
 
+class Upcoming(Protocol):
+    """A group's next scheduled session (`services.sessions.UpcomingSessions`)."""
+
+    def next_session(self, caller: Caller, group_id: str) -> Any: ...
+
+
 class GroupService:
     def __init__(
         self,
         groups: GroupRepository | None = None,
         invites: InviteRepository | None = None,
         facilitators: FacilitatorRepository | None = None,
+        upcoming: Upcoming | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
         self.facilitators = facilitators or FacilitatorRepository()
-        # The next scheduled session of a group, provided by the sessions service once wired.
-        self.upcoming: Callable[[Caller, str], Any] | None = None
+        self.upcoming = upcoming  # a group view shows its next session when given
 
     # --- who may see and manage ------------------------------------------------------------
 
@@ -191,6 +196,7 @@ class GroupService:
         if self.is_facilitator(caller, group):
             current = self._current_invite(group)
             invite = None if current is None else invite_view(current.to_domain(), now)
+        upcoming = None if self.upcoming is None else self.upcoming.next_session(caller, group.group_id)
         return GroupView(
             group_id=group.group_id,
             name=group.name,
@@ -203,7 +209,7 @@ class GroupService:
             member_count=int(group.member_count or 0),
             session_label=group.session_label,
             join_code=group.standing_code if group.access == ACCESS_OPEN and group.listed else None,
-            next_session=None if self.upcoming is None else self.upcoming(caller, group.group_id),
+            next_session=upcoming,
             invite=invite,
         )
 

@@ -316,44 +316,41 @@ class SessionRepository:
     def materialise(self, series: SeriesItem, session_id: str, original_start: datetime) -> bool:
         """Store one session where the reminder sweep finds it; False if it was cancelled or moved
         meanwhile (its own index entry stands)."""
-        actions = _identity_actions(series, session_id, original_start) + index_actions(
-            session_id, original_start
-        )
         untouched = SessionItem.pk.does_not_exist() | (
             (SessionItem.status == SCHEDULED) & (SessionItem.moved == 0)
         )
-        try:
-            self._write(series.series_id, original_start, actions, untouched, _RefusedError)
-        except _RefusedError:
-            return False
-        return True
+        change = index_actions(session_id, original_start)
+        return self._unless_refused(series, session_id, original_start, change, untouched) is not None
 
     def take_seat(
         self, series: SeriesItem, session_id: str, original_start: datetime, member_id: str, now: datetime
     ) -> bool:
         """Seat `member_id` if a seat is free, the session is scheduled and still to come, and they
         are neither going nor waiting yet; False if refused (full, or any of those)."""
-        capacity = None if series.capacity is None else int(series.capacity)
-        seat = _seats_free(capacity)
+        seat = _seats_free(None if series.capacity is None else int(series.capacity))
         condition = _open_to(member_id, now) if seat is None else _open_to(member_id, now) & seat
-        actions = [*_identity_actions(series, session_id, original_start), SessionItem.going.add({member_id})]
-        try:
-            self._write(series.series_id, original_start, actions, condition, _RefusedError)
-        except _RefusedError:
-            return False
-        return True
+        change = [SessionItem.going.add({member_id})]
+        return self._unless_refused(series, session_id, original_start, change, condition) is not None
 
     def join_waitlist(
         self, series: SeriesItem, session_id: str, original_start: datetime, member_id: str, now: datetime
     ) -> SessionItem | None:
         """Put `member_id` at the end of the waitlist on the same terms as `take_seat` (but for the
         seat); the item after it, or None if refused."""
-        actions = [
-            *_identity_actions(series, session_id, original_start),
-            SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id])),
-        ]
+        change = [SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id]))]
+        return self._unless_refused(series, session_id, original_start, change, _open_to(member_id, now))
+
+    def _unless_refused(
+        self,
+        series: SeriesItem,
+        session_id: str,
+        original_start: datetime,
+        change: list[Action],
+        condition: Condition,
+    ) -> SessionItem | None:
+        """`change` on the session item (given its identity) if `condition` holds; None if not."""
+        actions = [*_identity_actions(series, session_id, original_start), *change]
         try:
-            condition = _open_to(member_id, now)
             return self._write(series.series_id, original_start, actions, condition, _RefusedError)
         except _RefusedError:
             return None

@@ -116,7 +116,10 @@ def clock(client: Client) -> Clock:
 
     pinned = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     hub = services()
+    hub.series.clock = pinned
+    hub.rsvps.clock = pinned
     hub.sessions.clock = pinned
+    hub.groups.upcoming.clock = pinned
     hub.feeds.clock = pinned
     hub.room.clock = pinned
     return pinned
