@@ -225,16 +225,16 @@ class SeriesService:
         conference_url = changes.conference_url if "conference_url" in given else item.conference_url
         title = changes.title or item.title
         timezone = changes.timezone or item.timezone
-        shared = {
-            "title": title,
-            "duration_minutes": duration,
-            "capacity": capacity,
-            "conference_url": conference_url,
-            "at": now,
-        }
         if not _reshapes(changes):
             self._checked(item.start_local, item.timezone, item.rrule, duration)
-            self.series.edit(item, **shared)
+            self.series.edit(
+                item,
+                title=title,
+                duration_minutes=duration,
+                capacity=capacity,
+                conference_url=conference_url,
+                at=now,
+            )
             if "capacity" in given:
                 self._promote_all(item, now)
             return self.series_view(caller, item, with_next=True)
@@ -258,7 +258,11 @@ class SeriesService:
             before = self.sessions.in_series(item.series_id, split_at - MAX_MOVE)
             self.series.reshape(
                 item,
-                **shared,
+                title=title,
+                duration_minutes=duration,
+                capacity=capacity,
+                conference_url=conference_url,
+                at=now,
                 start_local=recurrence.format_start_local(new_start),
                 timezone=timezone,
                 rrule=new_rule.text,
