@@ -41,6 +41,7 @@ from chalicelib.store.sessions import (
     SeriesRepository,
     SessionItem,
     SessionRepository,
+    Shape,
 )
 
 NEXT_SESSIONS = 5
@@ -256,16 +257,14 @@ class SeriesService:
 
         if first is None or first.start >= split_at:
             before = self.sessions.in_series(item.series_id, split_at - MAX_MOVE)
-            self.series.reshape(
+            self.series.edit(
                 item,
                 title=title,
                 duration_minutes=duration,
                 capacity=capacity,
                 conference_url=conference_url,
                 at=now,
-                start_local=recurrence.format_start_local(new_start),
-                timezone=timezone,
-                rrule=new_rule.text,
+                shape=Shape(recurrence.format_start_local(new_start), timezone, new_rule.text),
             )
             self._carry_over(before, item, split_at)
             self.materialise(item, now + HORIZON)

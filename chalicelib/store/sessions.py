@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -121,6 +122,14 @@ def _projected(
     return item
 
 
+class Shape(NamedTuple):
+    """When a series' sessions happen."""
+
+    start_local: str
+    timezone: str
+    rrule: str
+
+
 class SeriesRepository:
     def new_item(self, series_id: str, group_id: str, **attributes: object) -> SeriesItem:
         """A new active series: listed under its group, and among those the daily job materialises."""
@@ -172,34 +181,19 @@ class SeriesRepository:
         capacity: int | None,
         conference_url: str | None,
         at: datetime,
+        shape: Shape | None = None,
     ) -> None:
-        """Change what every session of the series shares, not when they happen."""
-        self._update(item, _edit_actions(title, duration_minutes, capacity, conference_url, at))
-
-    def reshape(
-        self,
-        item: SeriesItem,
-        *,
-        title: str,
-        duration_minutes: int,
-        capacity: int | None,
-        conference_url: str | None,
-        start_local: str,
-        timezone: str,
-        rrule: str,
-        at: datetime,
-    ) -> None:
-        """Change when the sessions happen, in place (before any happened): materialised afresh."""
-        self._update(
-            item,
-            [
-                *_edit_actions(title, duration_minutes, capacity, conference_url, at),
-                SeriesItem.start_local.set(start_local),
-                SeriesItem.timezone.set(timezone),
-                SeriesItem.rrule.set(rrule),
+        """Change what every session of the series shares, and with `shape` when they happen (in
+        place, before any happened: materialised afresh)."""
+        actions = _edit_actions(title, duration_minutes, capacity, conference_url, at)
+        if shape is not None:
+            actions += [
+                SeriesItem.start_local.set(shape.start_local),
+                SeriesItem.timezone.set(shape.timezone),
+                SeriesItem.rrule.set(shape.rrule),
                 SeriesItem.materialised_until.remove(),
-            ],
-        )
+            ]
+        self._update(item, actions)
 
     def end(self, item: SeriesItem, ended_at: datetime, rrule: str | None, at: datetime) -> None:
         """No session starts at or after `ended_at`; out of the daily job's index. `rrule`, if
