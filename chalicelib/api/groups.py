@@ -167,12 +167,7 @@ def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
 )
 def facilitated_groups(caller: Caller) -> FacilitatedGroupList:
     return FacilitatedGroupList(
-        groups=[
-            FacilitatedGroup.model_validate(
-                {**Group.model_validate(g.group).model_dump(), "open_alerts": g.open_alerts}
-            )
-            for g in services().moderation.facilitated_groups(caller)
-        ]
+        groups=[FacilitatedGroup.model_validate(g) for g in services().moderation.facilitated_groups(caller)]
     )
 
 

@@ -27,6 +27,7 @@ from chalicelib.services.room_views import (
     alert_view,
     audit_view,
     live_registry,
+    project,
     retention,
     staff_name,
     utcnow,
@@ -256,7 +257,7 @@ class RoomModeration:
         """Every group the caller runs, listed or not, with how many of its alerts are open."""
         now = self.clock()
         return [
-            FacilitatedGroup(view, self.room.open_alerts(view.group_id, now))
+            project(FacilitatedGroup, view, open_alerts=self.room.open_alerts(view.group_id, now))
             for view in self.groups.facilitated(caller)
         ]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ForbiddenError, NotFoundError
-from chalicelib.services.groups import GroupService
+from chalicelib.services.groups import GroupService, GroupView
 from chalicelib.settings import get_settings
 from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem, StaffItem
@@ -115,9 +115,8 @@ class MuteView:
 
 
 @dataclass(frozen=True)
-class FacilitatedGroup:
-    group: Any  # a GroupView
-    open_alerts: int
+class FacilitatedGroup(GroupView):
+    open_alerts: int = 0
 
 
 def iso(instant: datetime) -> str:
