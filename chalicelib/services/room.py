@@ -48,7 +48,7 @@ from chalicelib.settings import get_settings
 from chalicelib.store import keys
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.facilitators import FacilitatorItem
-from chalicelib.store.members import REMOVED, MemberItem, MemberRepository
+from chalicelib.store.members import REMOVED, MemberItem
 from chalicelib.store.room import AlertItem, LiveRoomItem, MessageItem, RateLimit, RoomRepository
 
 POST_LIMIT = 12  # messages per member per minute: a fast typist, not a flood
@@ -69,7 +69,6 @@ class RoomService:
         self,
         groups: GroupService | None = None,
         room: RoomRepository | None = None,
-        members: MemberRepository | None = None,
         counters: CounterRepository | None = None,
         live: RoomLive | None = None,
         send: Callable[[], Sender] = sender,
@@ -77,7 +76,6 @@ class RoomService:
     ) -> None:
         self.groups = groups or GroupService()
         self.room = room or RoomRepository()
-        self.members = members or MemberRepository()
         self.counters = counters or CounterRepository()
         self.live = live or RoomLive(self.groups, self.room)
         self.send = send

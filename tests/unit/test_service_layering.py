@@ -47,9 +47,8 @@ def _database_calls(tree: ast.Module) -> list[str]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         target, method = node.func.value, node.func.attr
-        if method in EXPRESSIONS and isinstance(target, ast.Attribute) and _is_model(target.value):
-            found.append(f"line {node.lineno}: {ast.unparse(node.func)}")
-        elif method in MODEL_CALLS and _is_model(target):
+        expression = method in EXPRESSIONS and isinstance(target, ast.Attribute) and _is_model(target.value)
+        if expression or (method in MODEL_CALLS and _is_model(target)):
             found.append(f"line {node.lineno}: {ast.unparse(node.func)}")
     return found
 
