@@ -88,6 +88,8 @@ def listing_keys(group_id: str, topic: str, listed: bool, name_key: str) -> dict
 
 
 KEEP: Any = object()  # an argument of `GroupRepository.change` meaning "leave it as it is"
+# What `GroupRepository.change` sets as given; keys, counts, sets and index keys are never among them.
+CHANGEABLE = frozenset({"name", "topic", "description", "timezone", "access", "listed", "session_label"})
 
 
 def admission(handle_key: str, ceiling: int, phone_hash: str | None) -> Condition:
@@ -218,6 +220,8 @@ class GroupRepository:
         A new `max_members` must hold the members the group already has: 409
         (`too_many_members`) otherwise, decided by DynamoDB, not by the read before.
         """
+        if not values.keys() <= CHANGEABLE:
+            raise ValueError(f"not changeable: {sorted(values.keys() - CHANGEABLE)}")
         actions: list[Action] = [getattr(GroupItem, name).set(value) for name, value in values.items()]
         topic, listed = values.get("topic", item.topic), values.get("listed", bool(item.listed))
         for name, value in listing_keys(item.group_id, topic, listed, name_key).items():
