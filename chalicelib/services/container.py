@@ -15,6 +15,8 @@ from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
 from chalicelib.services.reminders import QueuedNotices, ReminderSweep, ReminderWorker
 from chalicelib.services.room import RoomService
+from chalicelib.services.room_live import RoomLive
+from chalicelib.services.room_moderation import RoomModeration
 from chalicelib.services.rsvps import RsvpService
 from chalicelib.services.series import SeriesService
 from chalicelib.services.sessions import SessionService, UpcomingSessions
@@ -32,6 +34,8 @@ class Services:
     sessions: SessionService
     feeds: FeedService
     room: RoomService
+    moderation: RoomModeration
+    live: RoomLive
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
     inbound_sms: InboundSms
@@ -47,7 +51,9 @@ def services() -> Services:
     series = SeriesService(groups=groups, notices=notices)
     rsvps = RsvpService(notices=notices)
     sessions = SessionService(groups=groups, notices=notices)
-    room = RoomService(groups=groups)
+    live = RoomLive(groups=groups)
+    room = RoomService(groups=groups, live=live)
+    moderation = RoomModeration(groups=groups, live=live)
     worker = ReminderWorker(queue)
     sweep = ReminderSweep(queue)
     membership = MembershipService(
@@ -55,11 +61,11 @@ def services() -> Services:
         erasers=[
             lambda member: rsvps.forget_member(member.group_id, member.member_id),
             lambda member: worker.ledger.forget_member(member.member_id),
-            room.forget_member,
+            moderation.forget_member,
         ],
         lead_times_used=sweep.state.use_leads,
         releasers=[lambda member: rsvps.release_member(member.group_id, member.member_id)],
-        on_removed=[room.member_removed],  # the room's audit trail and live connections
+        on_removed=[moderation.member_removed],  # the room's audit trail and live connections
     )
     return Services(
         facilitators=FacilitatorService(),
@@ -71,6 +77,8 @@ def services() -> Services:
         sessions=sessions,
         feeds=FeedService(groups, sessions),
         room=room,
+        moderation=moderation,
+        live=live,
         reminder_sweep=sweep,
         reminder_worker=worker,
         inbound_sms=InboundSms(membership=membership),

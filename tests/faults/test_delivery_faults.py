@@ -450,7 +450,7 @@ def test_a_crash_after_the_provider_accepted_is_the_one_window_for_a_second_copy
     assert queue.pending() == []
 
 
-def test_the_local_runner_hides_messages_as_long_as_the_prod_queue(aws):
+def test_the_local_runner_hides_messages_as_long_as_the_prod_queue(emulated_aws):
     import json
 
     sqs = boto3.client("sqs")

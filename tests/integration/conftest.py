@@ -15,7 +15,7 @@ from tests.conftest import TEST_ADMIN_TOKEN
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def emulated_aws() -> Iterator[None]:
     """Emulated AWS with the table and every queue and topic the app's handlers use."""
     import boto3
 
@@ -30,7 +30,7 @@ def aws() -> Iterator[None]:
 
 
 @pytest.fixture
-def client(aws: None) -> Iterator[Client]:
+def client(emulated_aws: None) -> Iterator[Client]:
     from app import app
 
     with Client(app) as test_client:
@@ -122,6 +122,8 @@ def clock(client: Client) -> Clock:
     hub.groups.upcoming.clock = pinned
     hub.feeds.clock = pinned
     hub.room.clock = pinned
+    hub.moderation.clock = pinned
+    hub.live.clock = pinned
     return pinned
 
 
