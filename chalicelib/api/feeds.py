@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Response
 from pydantic import Field, RootModel
 
@@ -9,7 +11,9 @@ from chalicelib.api.routing import ANYONE, Routes
 from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
-from chalicelib.services.feeds import Feed
+
+if TYPE_CHECKING:
+    from chalicelib.services.feeds import Feed
 
 routes = Routes(__name__, "calendars")
 

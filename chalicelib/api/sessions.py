@@ -20,7 +20,6 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
-from chalicelib.services.sessions import SeriesChanges
 
 routes = Routes(__name__, "sessions")
 
@@ -183,6 +182,8 @@ def list_series(caller: Caller, group_id: str) -> SeriesList:
     errors=(409,),
 )
 def update_series(caller: Caller, series_id: str, body: UpdateSeries) -> Series:
+    from chalicelib.services.sessions import SeriesChanges  # the sessions code loads on first use
+
     given = body.model_dump(exclude_unset=True)
     changes = SeriesChanges(
         **{k: v for k, v in given.items() if k not in ("capacity", "conference_url", "effective_from")},
