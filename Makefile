@@ -12,11 +12,12 @@ DEPLOY_PYTHON ?= python3.13
 STAGE ?= dev
 REGION ?= $(AWS_DEFAULT_REGION)
 
-.PHONY: help run test lint format unit bench lock clean package deploy preflight rollback releases redrive-events chromium browser screenshots
+.PHONY: help run test check lint types format unit bench lock clean package deploy preflight rollback releases redrive-events chromium browser screenshots
 
 help:
 	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, live room gateway, runner)"
-	@echo "make test   - lint and the whole test suite"
+	@echo "make check  - the quick loop after an edit: lint, types (mypy) and the unit tests"
+	@echo "make test   - lint, types and the whole test suite"
 	@echo "make bench  - cold start and DynamoDB requests per route"
 	@echo "make package - SAM template + zip per stage in out/package/, checked by cfn-lint"
 	@echo "make preflight STAGE=dev|prod [SES_IDENTITY=...] - read-only checks of the AWS account before a deploy"
@@ -46,8 +47,15 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint package node_modules/.installed chromium
+test: lint types package node_modules/.installed chromium
 	$(VENV)/bin/pytest
+
+# The loop to run after every edit (well under two minutes); `make test` stays the full gate.
+check: lint types unit
+
+# Types: strict on chalicelib/ and app.py, scripts/ a little less (pyproject.toml, [tool.mypy]).
+types: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 # The browser tests drive Debian's chromium (never `playwright install`, which downloads a browser).
 CHROMIUM := /usr/bin/chromium
@@ -136,4 +144,4 @@ lock: $(VENV)/.installed
 	 $(PIP) freeze --exclude-editable) > constraints.txt
 
 clean:
-	rm -rf $(VENV) node_modules out .hearth .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules out .hearth .pytest_cache .ruff_cache .mypy_cache

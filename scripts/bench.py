@@ -414,7 +414,9 @@ def route_requests() -> list[Line]:
     return lines
 
 
-def _group_with_member(group_id: str, member_id: str, prefs: dict, phone: bytes, index: int) -> list[Any]:
+def _group_with_member(
+    group_id: str, member_id: str, prefs: dict[str, Any], phone: bytes, index: int
+) -> list[Any]:
     """A group and one member going by SMS, as the bench's sweeps need them."""
     from chalicelib.store import keys
     from chalicelib.store.groups import GroupItem

@@ -8,7 +8,7 @@ membership of a number without ever storing the number in the clear, and the ema
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -93,7 +93,7 @@ class FeedItem(HearthItem, discriminator="feed"):
     member_id = UnicodeAttribute()
 
 
-def contact_attributes(channel: str) -> dict[str, object]:
+def contact_attributes(channel: str) -> dict[str, Any]:
     """The attributes that hold one channel's contact details (for updates and erasure)."""
     prefix = "phone" if channel == "sms" else "email"
     return {
@@ -103,7 +103,7 @@ def contact_attributes(channel: str) -> dict[str, object]:
 
 
 class MemberRepository:
-    def new_item(self, group_id: str, member_id: str, **attributes: object) -> MemberItem:
+    def new_item(self, group_id: str, member_id: str, **attributes: Any) -> MemberItem:
         key = keys.member(group_id, member_id)
         return MemberItem(key.pk, key.sk, group_id=group_id, member_id=member_id, **attributes)
 
@@ -223,12 +223,12 @@ class MemberRepository:
             found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted.values()])
             return {item.member_id: item for item in found if isinstance(item, MemberItem)}
 
-    def update(self, item: MemberItem, actions: list[Action], condition: Condition | None = None) -> None:
+    def update(self, item: MemberItem, actions: Sequence[Action], condition: Condition | None = None) -> None:
         """Apply `actions` to an existing membership; 409 if `condition` no longer holds."""
         bind()
         guard = MemberItem.pk.exists() if condition is None else (MemberItem.pk.exists() & condition)
         with conditional(lambda: ConflictError("Your details changed meanwhile; try again.")):
-            item.update(actions=actions, condition=guard)
+            item.update(actions=list(actions), condition=guard)
 
     def contact_unusable(self, item: MemberItem, channel: str, status: str) -> None:
         """A provider refused this member's verified contact for good: set its status (`opted_out`,

@@ -16,24 +16,25 @@ notices stay on the item, findable through a sparse index, until they are queued
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from pynamodb.attributes import (
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.expressions.condition import Condition, size
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from chalicelib.errors import ConflictError, HearthError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
-from chalicelib.store.tables import HearthItem, bind
+from chalicelib.store.tables import HearthItem, bind, string_list
 
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
@@ -83,9 +84,9 @@ class SessionItem(HearthItem, discriminator="session"):
     moved = NumberAttribute(default=0)
     sequence = NumberAttribute(default=0)
     going = UnicodeSetAttribute(null=True)
-    waitlist = ListAttribute(of=UnicodeAttribute, null=True)
+    waitlist = string_list(null=True)
     version = NumberAttribute(null=True)  # bumped by every write
-    owed = ListAttribute(of=UnicodeAttribute, null=True)  # notices not yet queued
+    owed = string_list(null=True)  # notices not yet queued
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _projected(
 
 
 class SeriesRepository:
-    def new_item(self, series_id: str, group_id: str, **attributes: object) -> SeriesItem:
+    def new_item(self, series_id: str, group_id: str, **attributes: Any) -> SeriesItem:
         key = keys.series(series_id)
         item = SeriesItem(key.pk, key.sk, series_id=series_id, group_id=group_id, **attributes)
         item.gsi1pk = keys.group_series(group_id)
@@ -160,10 +161,10 @@ class SeriesRepository:
                 item for item in SeriesItem.gsi2.query(keys.ACTIVE_SERIES) if isinstance(item, SeriesItem)
             ]
 
-    def update(self, item: SeriesItem, actions: list[Action]) -> None:
+    def update(self, item: SeriesItem, actions: Sequence[Action]) -> None:
         bind()
         with conditional(lambda: ConflictError("The series changed meanwhile; try again.")):
-            item.update(actions=actions, condition=SeriesItem.pk.exists())
+            item.update(actions=list(actions), condition=SeriesItem.pk.exists())
 
 
 class SessionRepository:
@@ -492,7 +493,7 @@ class SessionRepository:
             remaining = len(item.owed or ()) - start - len(chunk)
             if remaining <= 0:
                 condition &= size(SessionItem.owed) == len(chunk)
-                actions = [
+                actions: list[Action] = [
                     SessionItem.owed.remove(),
                     SessionItem.gsi1pk.remove(),
                     SessionItem.gsi1sk.remove(),
@@ -510,8 +511,13 @@ class SessionRepository:
 
 def _except(actions: list[Action], overridden: list[Action]) -> list[Action]:
     """`actions` without those on an attribute `overridden` sets (one path per update expression)."""
-    taken = {action.values[0].path[0] for action in overridden}
-    return [action for action in actions if action.values[0].path[0] not in taken]
+    taken = {_attribute(action) for action in overridden}
+    return [action for action in actions if _attribute(action) not in taken]
+
+
+def _attribute(action: Action) -> str:
+    """The top-level attribute an update action writes (its first operand is always a path)."""
+    return cast(Path, action.values[0]).path[0]
 
 
 def _roster(item: SessionItem | None) -> tuple[set[str], list[str]]:
@@ -550,8 +556,10 @@ def seats_free(capacity: int | None) -> Condition | None:
     """The condition that a seat is free: fewer members going than `capacity`."""
     if capacity is None:
         return None
-    return SessionItem.going.does_not_exist() | (size(SessionItem.going) < capacity)
+    free: Condition = SessionItem.going.does_not_exist() | (size(SessionItem.going) < capacity)
+    return free
 
 
 def schedulable() -> Condition:
-    return SessionItem.status.does_not_exist() | (SessionItem.status == SCHEDULED)
+    scheduled: Condition = SessionItem.status.does_not_exist() | (SessionItem.status == SCHEDULED)
+    return scheduled
