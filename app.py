@@ -2,12 +2,13 @@
 
 from chalice import Chalice
 
-from chalicelib import observability
+from chalicelib import observability, snapstart
 from chalicelib.api import admin, feeds, groups, membership, room, service, sessions, web
 from chalicelib.events import email, jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
+snapstart.register()  # SnapStart's hooks, where the Lambda runtime provides them (prod's API)
 app.register_middleware(observability.all_events_middleware, "all")
 app.register_middleware(observability.http_middleware, "http")
 

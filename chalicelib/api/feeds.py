@@ -1,7 +1,5 @@
 """Calendar feeds (.ics) and the public Meeting Guide list."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from chalice import Response
@@ -20,7 +18,7 @@ routes = Routes(__name__, "calendars")
 ICS = "text/calendar"
 
 
-def _ics(feed: Feed) -> Response:
+def _ics(feed: "Feed") -> Response:
     return Response(
         body=feed.body,
         status_code=200,

@@ -1,7 +1,5 @@
 """Groups, invites and rosters."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer

@@ -1,7 +1,5 @@
 """Service routes: health and the API description."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from chalicelib.api import openapi

@@ -125,6 +125,15 @@ def bind() -> type[HearthItem]:
     return HearthItem
 
 
+def unbind() -> None:
+    """Drop the table's connection and its pooled sockets; the next `bind` makes a new one."""
+    global _bound
+    with _bind_lock:
+        for model in _all_models():
+            model._connection = None
+        _bound = None
+
+
 def create_table(*, ignore_update_ttl_errors: bool = False) -> None:
     """Create the table from the model (local stack and tests; `infra/` owns it in AWS)."""
     model = bind()
