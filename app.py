@@ -1,5 +1,12 @@
 """Hearth's Chalice app: wiring only. Behaviour lives in `chalicelib`."""
 
+import gc
+
+# Loading the modules makes only long-lived objects (modules, classes, routes): a collection
+# while they load is wasted work at every cold start, and once frozen below, later collections
+# skip them too.
+gc.disable()
+
 from chalice import Chalice
 
 from chalicelib import observability, snapstart
@@ -36,3 +43,6 @@ if dev_routes_requested():  # local stack and tests only; never in a deployed pa
     from chalicelib.api import dev
 
     app.register_blueprint(dev.routes.blueprint)
+
+gc.freeze()
+gc.enable()

@@ -22,8 +22,6 @@ provide; elsewhere it is absent and nothing is registered.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import random
 
 
@@ -53,6 +51,9 @@ def warm() -> None:
 
     Nothing here reads settings, builds a client or talks to AWS.
     """
+    import importlib
+    import pkgutil
+
     import boto3  # noqa: F401  (botocore's modules: the largest import a first request makes)
 
     import chalicelib.notify
