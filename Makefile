@@ -47,8 +47,11 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; `auto` = one per CPU); every server a test
+# starts (the local stack, dynalite) takes free ports, so workers never share one.
+TEST_WORKERS ?= auto
 test: lint types package node_modules/.installed chromium
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The loop to run after every edit (well under two minutes); `make test` stays the full gate.
 check: lint types unit
