@@ -133,6 +133,10 @@ print(time.perf_counter() - started, peak_rss_kib())
 )
 
 
+# Hearth's cold start against the reference's, with bytecode as the package ships it.
+COLD_START_BUDGET = 1.2
+
+
 def _cold(code: str, env: dict[str, str]) -> tuple[float, float]:
     """Seconds to the first response and peak RSS (MB) of one fresh process."""
     out = subprocess.run(
@@ -200,12 +204,16 @@ def cold_start(runs: int) -> list[Line]:
         hearth, reference = measured["hearth", variant][0], measured["reference", variant][0]
         lines += [
             Line(f"cold start ({label}): import app + GET /v1/groups", round(hearth * 1000, 1), "ms"),
-            Line(f"cold start ({label}): reference Chalice+PynamoDB app", round(reference * 1000, 1), "ms"),
+            Line(
+                f"cold start ({label}): reference Chalice+PynamoDB+powertools+pydantic app",
+                round(reference * 1000, 1),
+                "ms",
+            ),
             Line(
                 f"cold start ratio hearth/reference ({label})",
                 round(hearth / reference, 2),
                 "x",
-                budget=1.5 if variant == "bytecode" else None,
+                budget=COLD_START_BUDGET if variant == "bytecode" else None,
             ),
         ]
     gain = measured["hearth", "source"][0] / measured["hearth", "bytecode"][0]

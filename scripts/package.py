@@ -139,14 +139,21 @@ def route_through_aliases(template: dict[str, Any]) -> list[str]:
     )
     rest = resources["RestAPI"]["Properties"]
     for name in aliased:
-        rest["DefinitionBody"] = _retarget(rest["DefinitionBody"], f"${{{name}.Arn}}", f"${{{name}.Alias}}")
+        alias = alias_id(name, resources[name]["Properties"]["AutoPublishAlias"])
+        rest["DefinitionBody"] = _retarget(rest["DefinitionBody"], f"${{{name}.Arn}}", f"${{{alias}}}")
         for resource in resources.values():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::Lambda::Permission" and properties.get("FunctionName") == {
                 "Ref": name
             }:
-                properties["FunctionName"] = {"Ref": f"{name}.Alias"}
+                properties["FunctionName"] = {"Ref": alias}
     return aliased
+
+
+def alias_id(function: str, alias: str) -> str:
+    """The logical ID the SAM transform gives a function's `AutoPublishAlias` (its Ref: the alias
+    ARN). Named directly: cfn-lint does not resolve `${Function.Alias}` inside a `Fn::Sub`."""
+    return function + "Alias" + re.sub(r"[^A-Za-z0-9]", "", alias)
 
 
 def _retarget(node: Any, arn: str, alias: str) -> Any:

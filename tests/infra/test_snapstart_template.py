@@ -15,6 +15,12 @@ from scripts import package
 from tests.infra.test_template import functions, of_type
 
 ALIAS = "APIHandlerAliaslive"  # what the SAM transform names the alias `live` of APIHandler
+
+
+def test_the_alias_is_named_as_the_sam_transform_names_it():
+    assert package.alias_id("APIHandler", "live") == ALIAS
+
+
 SWITCH = {"ApplyOn": {"Fn::If": ["ApiSnapStartOn", "PublishedVersions", "None"]}}
 
 
@@ -74,9 +80,9 @@ def test_every_rest_integration_and_its_permission_target_the_alias_in_prod_only
     prod, dev = templates["prod"], templates["dev"]
 
     assert proxy_integrations(prod)
-    assert all("${APIHandler.Alias}" in uri["Fn::Sub"] for uri in proxy_integrations(prod))
+    assert all(f"${{{ALIAS}}}" in uri["Fn::Sub"] for uri in proxy_integrations(prod))
     assert all("${APIHandler.Arn}" in uri["Fn::Sub"] for uri in proxy_integrations(dev))
-    assert [p["FunctionName"] for p in api_permissions(prod)] == [{"Ref": "APIHandler.Alias"}]
+    assert [p["FunctionName"] for p in api_permissions(prod)] == [{"Ref": ALIAS}]
     assert [p["FunctionName"] for p in api_permissions(dev)] == [{"Ref": "APIHandler"}]
 
 
