@@ -10,7 +10,7 @@ gc.disable()
 from chalice import Chalice
 
 from chalicelib import observability, snapstart
-from chalicelib.api import admin, feeds, groups, membership, room, service, sessions, web
+from chalicelib.api import admin, feeds, groups, membership, meta, room, sessions, web
 from chalicelib.events import email, jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
@@ -19,7 +19,7 @@ snapstart.register()  # SnapStart's hooks, where the Lambda runtime provides the
 app.register_middleware(observability.all_events_middleware, "all")
 app.register_middleware(observability.http_middleware, "http")
 
-app.register_blueprint(service.routes.blueprint)
+app.register_blueprint(meta.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
 app.register_blueprint(groups.routes.blueprint)
 app.register_blueprint(membership.routes.blueprint)
