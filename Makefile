@@ -12,11 +12,12 @@ DEPLOY_PYTHON ?= python3.13
 STAGE ?= dev
 REGION ?= $(AWS_DEFAULT_REGION)
 
-.PHONY: help run test lint format unit bench lock clean package deploy preflight rollback releases redrive-events chromium browser screenshots
+.PHONY: help run test check lint types format unit bench lock clean package deploy preflight rollback releases redrive-events chromium browser screenshots
 
 help:
 	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, live room gateway, runner)"
-	@echo "make test   - lint and the whole test suite"
+	@echo "make check  - the quick loop after an edit: lint, types (mypy) and the unit tests"
+	@echo "make test   - lint, types and the whole test suite"
 	@echo "make bench  - cold start and DynamoDB requests per route"
 	@echo "make package - SAM template + zip per stage in out/package/, checked by cfn-lint"
 	@echo "make preflight STAGE=dev|prod [SES_IDENTITY=...] - read-only checks of the AWS account before a deploy"
@@ -49,8 +50,15 @@ format: $(VENV)/.installed
 # The suite runs on TEST_WORKERS processes (pytest-xdist; `auto` = one per CPU); every server a test
 # starts (the local stack, dynalite) takes free ports, so workers never share one.
 TEST_WORKERS ?= auto
-test: lint package node_modules/.installed chromium
+test: lint types package node_modules/.installed chromium
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# The loop to run after every edit (well under two minutes); `make test` stays the full gate.
+check: lint types unit
+
+# Types: strict on chalicelib/ and app.py, scripts/ a little less (pyproject.toml, [tool.mypy]).
+types: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 # The browser tests drive Debian's chromium (never `playwright install`, which downloads a browser).
 CHROMIUM := /usr/bin/chromium
@@ -139,4 +147,4 @@ lock: $(VENV)/.installed
 	 $(PIP) freeze --exclude-editable) > constraints.txt
 
 clean:
-	rm -rf $(VENV) node_modules out .hearth .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules out .hearth .pytest_cache .ruff_cache .mypy_cache

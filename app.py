@@ -1,13 +1,21 @@
 """Hearth's Chalice app: wiring only. Behaviour lives in `chalicelib`."""
 
+import gc
+
+# Loading the modules makes only long-lived objects (modules, classes, routes): a collection
+# while they load is wasted work at every cold start, and once frozen below, later collections
+# skip them too.
+gc.disable()
+
 from chalice import Chalice
 
-from chalicelib import observability
+from chalicelib import observability, snapstart
 from chalicelib.api import admin, feeds, groups, membership, meta, room, sessions, web
 from chalicelib.events import email, jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
+snapstart.register()  # SnapStart's hooks, where the Lambda runtime provides them (prod's API)
 app.register_middleware(observability.all_events_middleware, "all")
 app.register_middleware(observability.http_middleware, "http")
 
@@ -35,3 +43,6 @@ if dev_routes_requested():  # local stack and tests only; never in a deployed pa
     from chalicelib.api import dev
 
     app.register_blueprint(dev.routes.blueprint)
+
+gc.freeze()
+gc.enable()

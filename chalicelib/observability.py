@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -20,6 +20,9 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from chalicelib.errors import framework_error_body
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.logging.types import LogRecord
 
 SERVICE = "hearth"
 
@@ -55,7 +58,7 @@ def redact(value: Any) -> Any:
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: LogRecord) -> str:
         return super().serialize(
             {key: value if key in _TRUSTED_KEYS else redact(value) for key, value in log.items()}
         )

@@ -93,16 +93,20 @@ print(time.perf_counter() - started, peak_rss_kib())
 """
 )
 
+# The floor Hearth is held to: one route with the same libraries, used the way a one-route app
+# uses them (a powertools Logger and Metrics, a pydantic response model, a PynamoDB Query).
 REFERENCE_COLD = (
     """
 import time; started = time.perf_counter()
-from chalice import Chalice
-import pydantic
-from aws_lambda_powertools import Logger, Metrics
-from pynamodb.models import Model
-from pynamodb.attributes import UnicodeAttribute
 import os
+from aws_lambda_powertools import Logger, Metrics
+from chalice import Chalice
+from pydantic import BaseModel
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
 app = Chalice(app_name="reference")
+logger = Logger(service="reference", level=os.environ["HEARTH_LOG_LEVEL"])
+metrics = Metrics(namespace="Reference", service="reference")
 class Item(Model):
     class Meta:
         table_name = os.environ["HEARTH_TABLE"]
@@ -110,9 +114,15 @@ class Item(Model):
         host = os.environ["HEARTH_AWS_ENDPOINT_URL"]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+class Group(BaseModel):
+    group_id: str
+class GroupList(BaseModel):
+    groups: list[Group]
 @app.route("/v1/groups")
 def groups():
-    return {"groups": [item.sk for item in Item.query("x")]}
+    listed = GroupList(groups=[Group(group_id=item.sk) for item in Item.query("x")])
+    logger.info("request", extra={"route": "/v1/groups", "status": 200})
+    return listed.model_dump(mode="json")
 """
     + _INVOKE
     + """
@@ -121,6 +131,10 @@ assert response["statusCode"] == 200, response
 print(time.perf_counter() - started, peak_rss_kib())
 """
 )
+
+
+# Hearth's cold start against the reference's, with bytecode as the package ships it.
+COLD_START_BUDGET = 1.2
 
 
 def _cold(code: str, env: dict[str, str]) -> tuple[float, float]:
@@ -190,12 +204,16 @@ def cold_start(runs: int) -> list[Line]:
         hearth, reference = measured["hearth", variant][0], measured["reference", variant][0]
         lines += [
             Line(f"cold start ({label}): import app + GET /v1/groups", round(hearth * 1000, 1), "ms"),
-            Line(f"cold start ({label}): reference Chalice+PynamoDB app", round(reference * 1000, 1), "ms"),
+            Line(
+                f"cold start ({label}): reference Chalice+PynamoDB+powertools+pydantic app",
+                round(reference * 1000, 1),
+                "ms",
+            ),
             Line(
                 f"cold start ratio hearth/reference ({label})",
                 round(hearth / reference, 2),
                 "x",
-                budget=1.5 if variant == "bytecode" else None,
+                budget=COLD_START_BUDGET if variant == "bytecode" else None,
             ),
         ]
     gain = measured["hearth", "source"][0] / measured["hearth", "bytecode"][0]
@@ -404,7 +422,9 @@ def route_requests() -> list[Line]:
     return lines
 
 
-def _group_with_member(group_id: str, member_id: str, prefs: dict, phone: bytes, index: int) -> list[Any]:
+def _group_with_member(
+    group_id: str, member_id: str, prefs: dict[str, Any], phone: bytes, index: int
+) -> list[Any]:
     """A group and one member going by SMS, as the bench's sweeps need them."""
     from chalicelib.store import keys
     from chalicelib.store.groups import GroupItem

@@ -198,6 +198,7 @@ class LocalRunner:
         ).get("Messages", [])
 
     def _drain_queue(self, config: SQSEventConfig) -> int:
+        assert config.queue is not None  # Hearth's queues are named, never given by ARN
         url = self.queue_urls[config.queue]
         messages = self._receive(url, config.batch_size)
         if not messages:

@@ -3,13 +3,16 @@
 For each stage (default: dev and prod) this
 
 1. deep-merges `infra/stages/<stage>.yaml` over `infra/template.yaml` and pins the template's
-   `Stage` parameter to the stage, so a template cannot be deployed as another stage;
+   `Stage` parameter to the stage, so a template cannot be deployed as another stage; SnapStart
+   (prod's API function) stays only where the runtime has it (python3.12 and later);
 2. runs `chalice package --stage <stage> --merge-template ...` with a scrubbed environment (no
    `HEARTH_*` variables, so no dev routes; a region, since Chalice insists; no AWS call is made);
 3. rebuilds the zip without the developer's stale `__pycache__` and, unless `--no-bytecode`, with
    bytecode compiled by the packaging interpreter (`unchecked-hash` pycs: Lambda's file system is
    read-only, so without them every cold start compiles every module it imports);
-4. runs `cfn-lint --non-zero-exit-code error` on the merged template.
+4. points API Gateway at the alias of a function that publishes versions (`AutoPublishAlias`),
+   so requests reach the published version (and its SnapStart snapshot), never `$LATEST`;
+5. runs `cfn-lint --non-zero-exit-code error` on the merged template.
 
 Output: `out/package/<stage>/` holds `sam.json` (deploy this), `deployment.zip`, the
 `merge-template.json` given to Chalice and `manifest.json` (runtime, sizes, timings).
@@ -80,7 +83,7 @@ def _intrinsic(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, An
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     return {tag: value}
 
 
@@ -101,13 +104,67 @@ def deep_merge(overlay: Any, base: Any) -> Any:
     return copy.deepcopy(overlay)
 
 
-def merge_template(stage: str) -> dict[str, Any]:
-    """The fragment Chalice merges for `stage`: the shared template, the stage's overlay, the pin."""
+# The prod overlay's switch for the API function's SnapStart: its parameter and condition.
+SNAPSTART_SWITCH = ("ApiSnapStart", "ApiSnapStartOn")
+SNAPSTART_SINCE = (3, 12)  # the first Python runtime Lambda snapshots
+
+
+def merge_template(stage: str, python_version: tuple[int, int] = SNAPSTART_SINCE) -> dict[str, Any]:
+    """The fragment Chalice merges for `stage`: the shared template, the stage's overlay, the pin.
+
+    For a runtime without SnapStart the functions keep their published versions and alias, and
+    lose SnapStart and its switch (cfn-lint refuses SnapStart there, and so would Lambda).
+    """
     merged = deep_merge(load_yaml(INFRA / "stages" / f"{stage}.yaml"), load_yaml(INFRA / "template.yaml"))
     parameter = merged["Parameters"]["Stage"]
     parameter["AllowedValues"] = [stage]
     parameter["Default"] = stage
+    if python_version < SNAPSTART_SINCE:
+        for resource in merged.get("Resources", {}).values():
+            resource.get("Properties", {}).pop("SnapStart", None)
+        merged["Parameters"].pop(SNAPSTART_SWITCH[0], None)
+        merged.get("Conditions", {}).pop(SNAPSTART_SWITCH[1], None)
     return merged
+
+
+def route_through_aliases(template: dict[str, Any]) -> list[str]:
+    """Point the REST API's integrations and invoke permissions at the alias of each function that
+    publishes one; returns those functions. Chalice writes them for the function itself (`$LATEST`),
+    which never runs a published version, so never a SnapStart snapshot."""
+    resources = template["Resources"]
+    aliased = sorted(
+        name
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function" and "AutoPublishAlias" in resource["Properties"]
+    )
+    rest = resources["RestAPI"]["Properties"]
+    for name in aliased:
+        alias = alias_id(name, resources[name]["Properties"]["AutoPublishAlias"])
+        rest["DefinitionBody"] = _retarget(rest["DefinitionBody"], f"${{{name}.Arn}}", f"${{{alias}}}")
+        for resource in resources.values():
+            properties = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Lambda::Permission" and properties.get("FunctionName") == {
+                "Ref": name
+            }:
+                properties["FunctionName"] = {"Ref": alias}
+    return aliased
+
+
+def alias_id(function: str, alias: str) -> str:
+    """The logical ID the SAM transform gives a function's `AutoPublishAlias` (its Ref: the alias
+    ARN). Named directly: cfn-lint does not resolve `${Function.Alias}` inside a `Fn::Sub`."""
+    return function + "Alias" + re.sub(r"[^A-Za-z0-9]", "", alias)
+
+
+def _retarget(node: Any, arn: str, alias: str) -> Any:
+    """`node` with `arn` replaced by `alias` in every `Fn::Sub` string."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            return {"Fn::Sub": node["Fn::Sub"].replace(arn, alias)}
+        return {key: _retarget(value, arn, alias) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_retarget(value, arn, alias) for value in node]
+    return node
 
 
 # --- the packaging interpreter ----------------------------------------------------------------
@@ -118,6 +175,19 @@ def _pin(requirement: str) -> str:
         if line.split("==")[0].strip().lower() == requirement:
             return line.split("#")[0].strip()
     raise SystemExit(f"{requirement} is not pinned in requirements-dev.txt")
+
+
+def python_version(python: Path) -> tuple[int, int]:
+    """The version of `python`: the Lambda runtime Chalice writes for it."""
+    if python.resolve() == Path(sys.executable).resolve():
+        return sys.version_info[0], sys.version_info[1]
+    found = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(found[0]), int(found[1])
 
 
 def packaging_python(python: str | None) -> Path:
@@ -283,7 +353,8 @@ def lint(template: Path) -> None:
     if output:
         print(output)
     if result.returncode != 0:
-        raise SystemExit(f"cfn-lint found errors in {template.relative_to(ROOT)}")
+        shown = template.relative_to(ROOT) if template.is_relative_to(ROOT) else template
+        raise SystemExit(f"cfn-lint found errors in {shown}")
 
 
 def package_stage(
@@ -300,7 +371,7 @@ def package_stage(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     merge = work / "merge-template.json"
-    merge.write_text(json.dumps(merge_template(stage), indent=2) + "\n")
+    merge.write_text(json.dumps(merge_template(stage, python_version(python)), indent=2) + "\n")
 
     began = time.perf_counter()
     chalice_out = work / "chalice"
@@ -336,6 +407,8 @@ def package_stage(
     timings["zip_s"] = time.perf_counter() - began
 
     template = json.loads((work / "sam.json").read_text())
+    aliased = route_through_aliases(template)
+    (work / "sam.json").write_text(json.dumps(template, indent=2) + "\n")
     functions = {
         name: resource["Properties"]
         for name, resource in template["Resources"].items()
@@ -356,6 +429,8 @@ def package_stage(
         "runtime": runtimes,
         "architectures": architectures,
         "functions": sorted(functions),
+        "aliased": aliased,
+        "snapstart": sorted(name for name, properties in functions.items() if "SnapStart" in properties),
         "linted": run_lint,
         **zipped,
         "timings": {key: round(value, 2) for key, value in timings.items()},

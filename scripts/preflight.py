@@ -233,7 +233,7 @@ def run(
 ) -> list[Finding]:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    checks = (
+    checks: tuple[tuple[str, Callable[[Any], list[Finding]]], ...] = (
         ("lambda", lambda c: lambda_concurrency(c, worker_concurrency, reserve)),
         ("pinpoint-sms-voice-v2", lambda c: sms(c, stage, origination)),
         ("sesv2", lambda c: ses(c, stage, ses_identity)),

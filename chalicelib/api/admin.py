@@ -1,7 +1,5 @@
 """Ops routes, callable only with the admin token."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 from pydantic import Field

@@ -4,8 +4,6 @@ Registered only when `HEARTH_DEV_ROUTES` is set (the local stack and tests), and
 each refuses with 404 outside the local stages as a second guard.
 """
 
-from __future__ import annotations
-
 import uuid
 
 from pydantic import Field

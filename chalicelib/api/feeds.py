@@ -1,6 +1,6 @@
 """Calendar feeds (.ics) and the public Meeting Guide list."""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
 from chalice import Response
 from pydantic import Field, RootModel
@@ -9,14 +9,16 @@ from chalicelib.api.routing import ANYONE, Routes
 from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
-from chalicelib.services.feeds import Feed
+
+if TYPE_CHECKING:
+    from chalicelib.services.feeds import Feed
 
 routes = Routes(__name__, "calendars")
 
 ICS = "text/calendar"
 
 
-def _ics(feed: Feed) -> Response:
+def _ics(feed: "Feed") -> Response:
     return Response(
         body=feed.body,
         status_code=200,

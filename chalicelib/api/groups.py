@@ -1,7 +1,5 @@
 """Groups, invites and rosters."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
@@ -112,7 +110,7 @@ class RosterEntry(ResponseModel):
     @model_serializer(mode="wrap")
     def _staff_fields_only_when_shown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Members see handles and roles only: the facilitators' fields are left out, not null."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         for name in ("joined_at", "muted_until"):
             if data.get(name) is None:
                 data.pop(name, None)

@@ -1,8 +1,6 @@
 """Joining (and the invite preview before it), the member's own profile, contact details and leaving."""
 
-from __future__ import annotations
-
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -78,7 +76,7 @@ class PutContact(RequestModel):
     email: str | None = Field(default=None, min_length=1, max_length=254, description="null removes it")
 
     @model_validator(mode="after")
-    def _phone_or_email(self) -> PutContact:
+    def _phone_or_email(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("Give a phone and/or an email.")
         return self

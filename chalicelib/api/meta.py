@@ -1,7 +1,5 @@
 """Hearth's own routes (OpenAPI tag `service`): health and the API description."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from chalicelib.api import openapi

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.api.routing import ANYONE, JSON, OPERATIONS, Operation
 from chalicelib.api.schemas import ErrorBody
@@ -30,7 +30,7 @@ _REASONS = {
 
 
 def _schemas(operations: list[Operation]) -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], str]] = [(ErrorBody, "serialization")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
     for op in operations:
         if op.body is not None:
             models.append((op.body, "validation"))
@@ -38,7 +38,8 @@ def _schemas(operations: list[Operation]) -> dict[str, Any]:
             models.append((op.response, "serialization"))
     unique = list(dict.fromkeys(models))
     _, definitions = models_json_schema(unique, ref_template=REF)
-    return definitions.get("$defs", {})
+    found: dict[str, Any] = definitions.get("$defs", {})
+    return found
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

@@ -1,7 +1,5 @@
 """The group room: messages, reports, hiding, muting, alerts and the moderation audit trail."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

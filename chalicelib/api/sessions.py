@@ -1,9 +1,7 @@
 """Series, sessions, RSVPs and join links."""
 
-from __future__ import annotations
-
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
@@ -127,7 +125,7 @@ class UpdateSession(RequestModel):
     duration_minutes: Duration | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> UpdateSession:
+    def _one_kind(self) -> Self:
         moving = self.start_local is not None or self.duration_minutes is not None
         if self.status is None and not moving:
             raise ValueError("Give status 'cancelled', or a new start_local and/or duration_minutes.")

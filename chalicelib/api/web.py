@@ -7,8 +7,6 @@ Every page and asset is sent with a Content-Security-Policy that allows only thi
 WebSocket origin alone; it also overrides the API's stricter default set by the HTTP middleware.
 """
 
-from __future__ import annotations
-
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit

@@ -118,7 +118,8 @@ def render_calendar(
         calendar.add_component(vtimezone.vtimezone(name, *covered))
     for event in events:
         calendar.add_component(event)
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body
 
 
 def _events(

@@ -384,7 +384,8 @@ def _anchor(rule: Rule, start_local: datetime, lo: datetime) -> datetime:
         months = (lo.year - start_local.year) * 12 + lo.month - start_local.month
         periods = months // step - 1
         if periods > 0:
-            return start_local.replace(day=1) + relativedelta(months=periods * step)
+            moved: datetime = start_local.replace(day=1) + relativedelta(months=periods * step)
+            return moved
     return start_local
 
 

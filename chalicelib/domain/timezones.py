@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 MESSAGE = "Not a known IANA time zone name (such as America/New_York)."
 
@@ -29,6 +32,8 @@ def zone(name: str) -> ZoneInfo:
     """The zone called `name`; `TimezoneError` for anything that is not an IANA zone name."""
     if not isinstance(name, str) or name not in _iana_names():
         raise TimezoneError(MESSAGE)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: it reads sysconfig at import
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:

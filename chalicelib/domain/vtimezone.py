@@ -211,8 +211,8 @@ def transitions(name: str, start: datetime, end: datetime) -> list[Transition]:
     later = [t for t in changes if t.at > start]
     if in_force:
         return [in_force[-1], *later]
-    first = later[0].before if later else (zone.rule.std if zone.rule else zone.initial)
-    return [Transition(start, first, first), *later]
+    opening = later[0].before if later else (zone.rule.std if zone.rule else zone.initial)
+    return [Transition(start, opening, opening), *later]
 
 
 # --- VTIMEZONE ---------------------------------------------------------------------------------------

@@ -6,12 +6,9 @@ from typing import Any
 
 from chalice import Blueprint, Rate
 
-from chalicelib.notify.senders import ConfigurationSendError
 from chalicelib.observability import logger
 from chalicelib.services.container import services
-from chalicelib.services.reminders import Job, PoisonMessageError
 from chalicelib.settings import reminder_queue_name
-from chalicelib.store.reminders import ClaimHeldError
 
 reminders = Blueprint(__name__)
 
@@ -26,6 +23,11 @@ def reminder_sweep(event: Any) -> dict[str, int]:
 @reminders.on_sqs_message(queue=reminder_queue_name(), batch_size=10, name="reminder_worker")
 def reminder_worker(event: Any) -> dict[str, list[dict[str, str]]]:
     """Handle a batch; report only the failed messages so SQS retries just those."""
+    # Imported here: every function imports this module, and only the worker needs them.
+    from chalicelib.notify.senders import ConfigurationSendError
+    from chalicelib.services.reminders import Job, PoisonMessageError
+    from chalicelib.store.reminders import ClaimHeldError
+
     worker = services().reminder_worker
     failures = []
     misconfigured = False

@@ -52,7 +52,7 @@ def paused() -> bool:
 
     try:
         answer = aws.client("ssm").get_parameter(Name=settings.sending_switch_parameter)
-        state = answer["Parameter"]["Value"].strip().lower() != ON
+        state: bool = answer["Parameter"]["Value"].strip().lower() != ON
     except (ClientError, BotoCoreError, KeyError) as exc:
         state = _known[0] if _known is not None else False
         logger().warning(

@@ -38,7 +38,8 @@ class ReminderQueue:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
+            sent: dict[str, Any] = aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
+            return sent
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError("The reminder queue is unavailable.") from exc
 

@@ -17,7 +17,7 @@ from chalicelib.store.tables import HearthItem, bind
 
 
 class CounterItem(HearthItem, discriminator="counter"):
-    count = NumberAttribute(default=0)
+    count = NumberAttribute(default=0)  # type: ignore[assignment]  # shadows Model.count, unused here
 
 
 class CounterRepository:

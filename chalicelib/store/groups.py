@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -94,7 +94,7 @@ CHANGEABLE = frozenset({"name", "topic", "description", "timezone", "access", "l
 
 def admission(handle_key: str, ceiling: int, phone_hash: str | None) -> Condition:
     """A seat is free (under `max_members` and `ceiling`), the handle too, and the phone not barred."""
-    condition = (
+    condition: Condition = (
         GroupItem.pk.exists()
         & (GroupItem.member_count < ceiling)
         & (GroupItem.max_members.does_not_exist() | (GroupItem.member_count < GroupItem.max_members))
@@ -115,12 +115,13 @@ def release_actions(handle_key: str) -> list[Action]:
 
 def usable(now: datetime) -> Condition:
     """An invite that exists, is not revoked or expired, and has uses left."""
-    return (
+    condition: Condition = (
         InviteItem.pk.exists()
         & (InviteItem.revoked == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
         & (InviteItem.expires.does_not_exist() | (InviteItem.expires > now))
         & (InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses))
     )
+    return condition
 
 
 class GroupRepository:
@@ -257,8 +258,10 @@ class GroupRepository:
         bind()
         with dependency():
             if topic is None:
-                return list(GroupItem.gsi1.query(keys.LISTED))
-            return list(GroupItem.gsi2.query(keys.listed_topic(topic)))
+                found = GroupItem.gsi1.query(keys.LISTED)
+            else:
+                found = GroupItem.gsi2.query(keys.listed_topic(topic))
+            return cast("list[GroupItem]", list(found))  # the index keys hold groups only
 
     def facilitated_by(self, facilitator_id: str) -> list[GroupItem]:
         """The groups a facilitator runs: their staff entries (one index Query), then the groups.
@@ -402,7 +405,7 @@ class InviteRepository:
     def for_group(self, group_id: str) -> list[InviteItem]:
         bind()
         with dependency():
-            return list(InviteItem.gsi1.query(keys.group_invites(group_id)))
+            return cast("list[InviteItem]", list(InviteItem.gsi1.query(keys.group_invites(group_id))))
 
     def revoke(self, item: InviteItem) -> None:
         bind()

@@ -272,7 +272,7 @@ class MemberRepository:
         bind()
         guard = MemberItem.pk.exists() if condition is None else (MemberItem.pk.exists() & condition)
         with conditional(lambda: ConflictError("Your details changed meanwhile; try again.")):
-            item.update(actions=actions, condition=guard)
+            item.update(actions=list(actions), condition=guard)
 
     def change_contact(self, item: MemberItem, changes: dict[str, NewContact | None]) -> None:
         """Set (a `NewContact`) or remove (None) the contact details of each channel, in one write,

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.room import Endpoint, LiveConnection, alert_id
@@ -305,7 +306,7 @@ class RoomRepository:
                 )
             )
             for entry in entries:
-                actions = []
+                actions: list[Action] = []
                 if entry.member_id == member_id and entry.handle is not None:
                     actions.append(AuditItem.handle.remove())
                 if entry.actor_id == member_id and entry.actor_name is not None:

@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -34,7 +33,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.errors import ConflictError, HearthError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
-from chalicelib.store.tables import HearthItem, bind
+from chalicelib.store.tables import HearthItem, bind, string_list
 
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
@@ -84,9 +83,9 @@ class SessionItem(HearthItem, discriminator="session"):
     moved = NumberAttribute(default=0)
     sequence = NumberAttribute(default=0)
     going = UnicodeSetAttribute(null=True)
-    waitlist = ListAttribute(of=UnicodeAttribute, null=True)
+    waitlist = string_list(null=True)
     version = NumberAttribute(null=True)  # bumped by every write
-    owed = ListAttribute(of=UnicodeAttribute, null=True)  # notices not yet queued
+    owed = string_list(null=True)  # notices not yet queued
 
 
 @dataclass
@@ -604,8 +603,14 @@ class SessionRepository:
 
 def _except(actions: list[Action], overridden: list[Action]) -> list[Action]:
     """`actions` without those on an attribute `overridden` sets (one path per update expression)."""
-    taken = {action.values[0].path[0] for action in overridden}
-    return [action for action in actions if action.values[0].path[0] not in taken]
+    taken = {_attribute(action) for action in overridden}
+    return [action for action in actions if _attribute(action) not in taken]
+
+
+def _attribute(action: Action) -> str:
+    """The top-level attribute an update action writes (its first operand is always a path)."""
+    path: Any = action.values[0]
+    return str(path.path[0])
 
 
 def _roster(item: SessionItem | None) -> tuple[set[str], list[str]]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import (
     DiscriminatorAttribute,
+    ListAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -30,6 +31,12 @@ from chalicelib.settings import get_settings
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def string_list(*, null: bool = False) -> ListAttribute[str]:
+    """A list of strings. PynamoDB types `ListAttribute(of=UnicodeAttribute)` as a list of
+    attribute objects (PynamoDB issue 1246); this says what the list holds."""
+    return ListAttribute[str](of=UnicodeAttribute, null=null)  # type: ignore[arg-type]
 
 
 class Gsi1(GlobalSecondaryIndex["HearthItem"]):
@@ -116,6 +123,15 @@ def bind() -> type[HearthItem]:
                 model._connection = shared
             _bound = wanted
     return HearthItem
+
+
+def unbind() -> None:
+    """Drop the table's connection and its pooled sockets; the next `bind` makes a new one."""
+    global _bound
+    with _bind_lock:
+        for model in _all_models():
+            model._connection = None
+        _bound = None
 
 
 def create_table(*, ignore_update_ttl_errors: bool = False) -> None:
