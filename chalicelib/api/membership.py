@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from chalicelib.api.routing import ANYONE, MEMBER, Routes
-from chalicelib.api.schemas import RequestModel, ResponseModel, Timezone
+from chalicelib.api.schemas import Instant, RequestModel, ResponseModel, Timezone
 from chalicelib.domain import preferences
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
@@ -203,17 +203,68 @@ def unsubscribe(caller: Caller, token: str) -> Unsubscribed:
 
 
 class SignIn(RequestModel):
-    login: str = Field(min_length=16, max_length=64, description="The secret after #login= in the SMS link")
+    login: str = Field(min_length=16, max_length=64, description="The secret after #login= in the link")
 
 
 @routes.operation(
     "POST",
     "/v1/login",
     allowed=ANYONE,
-    summary="Exchange a one-time SMS sign-in link for the member's token",
+    summary="Exchange a one-time sign-in link for a token of a new device; other devices stay signed in",
     body=SignIn,
     response=Joined,
-    errors=(410,),
+    errors=(409, 410),
 )
 def sign_in(caller: Caller, body: SignIn) -> Joined:
-    return Joined.model_validate(services().inbound_sms.sign_in(body.login))
+    return Joined.model_validate(services().devices.sign_in(body.login))
+
+
+class SignInLink(RequestModel):
+    channel: Literal["sms", "email"]
+
+
+@routes.operation(
+    "POST",
+    "/v1/me/sign-in-link",
+    allowed=MEMBER,
+    summary="Send a one-time link that signs another device in, to a verified phone or email",
+    body=SignInLink,
+    status=202,
+    errors=(409, 429),
+)
+def send_sign_in_link(caller: Caller, body: SignInLink) -> None:
+    services().devices.send_link(caller, body.channel)
+
+
+class Device(ResponseModel):
+    device_id: str
+    created_at: Instant
+    last_seen_at: Instant | None = Field(description="to the hour; null until first used")
+    current: bool = Field(description="the device making this request")
+
+
+class Devices(ResponseModel):
+    devices: list[Device]
+
+
+@routes.operation(
+    "GET",
+    "/v1/me/devices",
+    allowed=MEMBER,
+    summary="The devices signed in to this membership",
+    response=Devices,
+)
+def list_devices(caller: Caller) -> Devices:
+    return Devices(devices=[Device.model_validate(view) for view in services().devices.devices(caller)])
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/me/devices/{device_id}",
+    allowed=MEMBER,
+    summary="Sign one device out: its token stops working",
+    status=204,
+    errors=(404, 409),
+)
+def sign_out_device(caller: Caller, device_id: str) -> None:
+    services().devices.sign_out(caller, device_id)

@@ -62,6 +62,13 @@ def joined_reply(handle: str, link: str) -> str:
     return f"{PROGRAM}: welcome, {safe}. Tap to open your group: {link} Reply STOP to opt out."
 
 
+def sign_in_reply(link: str, minutes: int) -> str:
+    return (
+        f"{PROGRAM}: tap to sign in on another device: {link} It works once, for {minutes} minutes. "
+        "If you did not ask for it, ignore this."
+    )
+
+
 def parse_keyword(body: str) -> tuple[str, str]:
     """(keyword, rest) of an inbound text: case-insensitive, trimmed, punctuation-tolerant."""
     words = re.sub(r"[^\w\s-]", " ", body).split()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from chalicelib.services.contact import ContactService
+from chalicelib.services.devices import DeviceService
 from chalicelib.services.email_feedback import EmailFeedback
 from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
@@ -24,6 +25,7 @@ class Services:
     groups: GroupService
     membership: MembershipService
     contact: ContactService
+    devices: DeviceService
     sessions: SessionService
     feeds: FeedService
     room: RoomService
@@ -55,17 +57,19 @@ def services() -> Services:
         releasers=[lambda member: sessions.release_member(member.group_id, member.member_id)],
         on_removed=[room.member_removed],  # the room's audit trail and live connections
     )
+    devices = DeviceService(membership)
     return Services(
         facilitators=FacilitatorService(),
         groups=groups,
         membership=membership,
         contact=ContactService(membership=membership),
+        devices=devices,
         sessions=sessions,
         feeds=FeedService(groups, sessions),
         room=room,
         reminder_sweep=sweep,
         reminder_worker=worker,
-        inbound_sms=InboundSms(membership=membership),
+        inbound_sms=InboundSms(membership=membership, devices=devices),
         email_feedback=EmailFeedback(),
         admission=Admission(groups, membership),
     )

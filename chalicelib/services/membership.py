@@ -37,10 +37,21 @@ from chalicelib.settings import get_settings
 from chalicelib.store import keys
 from chalicelib.store.credentials import CredentialRepository
 from chalicelib.store.groups import GroupRepository, InviteRepository
-from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository, contact_attributes
+from chalicelib.store.members import (
+    ACTIVE,
+    REMOVED,
+    DevicesChangedError,
+    MemberItem,
+    MemberRepository,
+    contact_attributes,
+    device_entry,
+    device_tokens,
+    devices_unchanged,
+)
 
 GENERATED_ATTEMPTS = 6
 FEED_TOKEN_BYTES = 24
+DEVICE_RACE_ATTEMPTS = 3  # a device signing in during erasure or removal makes it read again
 
 
 @dataclass(frozen=True)
@@ -190,10 +201,10 @@ class MembershipService:
         self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
     ) -> NewMembership:
         """One transaction: the invite use, the seat and handle, the membership, its credentials."""
-        member_id = new_id("mem")
+        member_id, device_id = new_id("mem"), new_id("dev")
         token = new_token(Role.MEMBER)
         feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
-        caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id)
+        caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id, device_id=device_id)
         contact: dict[str, Any] = {}
         if phone is not None:  # they texted from this number, which proves they hold it
             hashed = phone_hash(phone)
@@ -213,6 +224,8 @@ class MembershipService:
             reminders=preferences.ReminderPreferences().to_dict(),
             status=ACTIVE,
             token_hash=hash_token(token),
+            devices={device_id: device_entry(hash_token(token), now)},
+            devices_rev=0,
             feed_hash=hash_token(feed_token),
             feed_enc=crypto.seal("feed", feed_token),
             **contact,
@@ -329,16 +342,6 @@ class MembershipService:
 
     # --- leaving -------------------------------------------------------------------------
 
-    def reissue_token(self, member: MemberItem) -> str:
-        """A new bearer token for a membership; the old one stops working."""
-        token = new_token(Role.MEMBER)
-        caller = Caller(Role.MEMBER, subject_id=member.member_id, group_id=member.group_id)
-        self.credentials.create(hash_token(token), caller)
-        old = member.token_hash
-        self.members.update(member, [MemberItem.token_hash.set(hash_token(token))])
-        self.credentials.revoke(old)
-        return token
-
     def unsubscribe_link(self, token: str, channel: str) -> None:
         """Act on a signed unsubscribe link; 404 for a link Hearth did not make."""
         payload = crypto.verify("unsubscribe", token)
@@ -360,17 +363,26 @@ class MembershipService:
         count("unsubscribes", channel=channel)
 
     def erase(self, caller: Caller) -> None:
-        """Leave the group and erase everything Hearth holds about this membership, now."""
+        """Leave the group and erase everything Hearth holds about this membership, now: every
+        device it is signed in on stops working in the same transaction."""
         member = self.member(caller)
         for eraser in self.erasers:
             eraser(member)
-        self.members.erase(
-            member,
-            [
-                self.credentials.item(member.token_hash, caller),
-                self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
-            ],
-        )
+        for attempt in range(DEVICE_RACE_ATTEMPTS):
+            tokens = {member.token_hash, *device_tokens(member).values()}
+            try:
+                self.members.erase(
+                    member,
+                    [
+                        *(self.credentials.item(token_hash, caller) for token_hash in sorted(tokens)),
+                        self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
+                    ],
+                )
+                break
+            except DevicesChangedError:
+                if attempt == DEVICE_RACE_ATTEMPTS - 1:
+                    raise
+                member = self.member(caller)  # a device signed in meanwhile: erase it too
         count("erasures")
 
     def remove(self, caller: Caller, group_id: str, member_id: str) -> None:
@@ -388,11 +400,27 @@ class MembershipService:
             for channel in ("sms", "email")
             for attribute in contact_attributes(channel).values()
         ]
-        self.members.update(
-            member,
-            [MemberItem.status.set(REMOVED), MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove(), *wipe],
-        )
-        self.credentials.mark_removed(member.token_hash)
+        for attempt in range(DEVICE_RACE_ATTEMPTS):
+            # every device is refused before the status flips, so a retried removal redoes it, and
+            # the flip holds only if no device signed in meanwhile
+            for token_hash in sorted({member.token_hash, *device_tokens(member).values()}):
+                self.credentials.mark_removed(token_hash)
+            try:
+                self.members.update(
+                    member,
+                    [
+                        MemberItem.status.set(REMOVED),
+                        MemberItem.gsi2pk.remove(),
+                        MemberItem.gsi2sk.remove(),
+                        *wipe,
+                    ],
+                    devices_unchanged(member),
+                )
+                break
+            except ConflictError:
+                if attempt == DEVICE_RACE_ATTEMPTS - 1:
+                    raise
+                member = self.members.require(group_id, member_id)
         self.groups.release_seat(group_id)
         for hook in self.on_removed:
             hook(caller, member)
