@@ -65,12 +65,21 @@ class Me(ResponseModel):
     reminders: RemindersOut
     contact: Contact
     calendar_url: str | None = Field(description="null only while the service cannot read it")
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2: chosen, else from the time zone (null for UTC and the like); "
+        "chooses the crisis lines shown",
+        examples=["DE"],
+    )
+    muted_until: Instant | None = Field(
+        default=None, description="When the member's last mute ends; a past time means it has ended"
+    )
 
 
 class UpdateMe(RequestModel):
     handle: str | None = Field(default=None, min_length=1, max_length=64)
     timezone: Timezone | None = None
     reminders: Reminders | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$", examples=["DE"])
 
 
 class PutContact(RequestModel):
@@ -128,7 +137,7 @@ def get_me(caller: Caller) -> Me:
     "PATCH",
     "/v1/me",
     allowed=MEMBER,
-    summary="Change handle, time zone or reminders",
+    summary="Change handle, time zone, reminders or country",
     body=UpdateMe,
     response=Me,
     errors=(409,),
@@ -136,7 +145,7 @@ def get_me(caller: Caller) -> Me:
 def update_me(caller: Caller, body: UpdateMe) -> Me:
     reminders = None if body.reminders is None else _reminders(body.reminders)
     view = services().membership.update(
-        caller, handle=body.handle, timezone=body.timezone, reminders=reminders
+        caller, handle=body.handle, timezone=body.timezone, reminders=reminders, country=body.country
     )
     return Me.model_validate(view)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chalicelib.domain import sms_text
+from chalicelib.domain import crisis_lines, sms_text
 from chalicelib.domain.identity import ANONYMOUS
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.templates import check_sms
@@ -25,7 +25,7 @@ from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.devices import DeviceService
 from chalicelib.services.membership import MembershipService
-from chalicelib.services.sms_policy import SmsPolicy, phone_hash
+from chalicelib.services.sms_policy import SmsPolicy, country_of, phone_hash
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.members import ACTIVE, AlreadyMemberError, MemberItem, MemberRepository
@@ -33,6 +33,7 @@ from chalicelib.store.sms import DuplicateMessageError, SmsRepository
 
 LOGIN_BYTES = 24
 BAD_CODES_PER_HOUR = 3
+CRISIS_REPLIES_PER_DAY = 5
 
 
 class InboundSms:
@@ -87,6 +88,8 @@ class InboundSms:
             replies = [sms_text.help_reply(_support())]
         elif keyword == sms_text.JOIN:
             replies = self._join(from_number, rest, at)
+        elif _reads_as_crisis(body):
+            replies = self._crisis(from_number, at)
         else:
             replies = self._unknown(from_number, at)
         sent = []
@@ -179,6 +182,15 @@ class InboundSms:
             return []  # guessing codes by SMS earns silence
         return [sms_text.BAD_CODE_REPLY]
 
+    def _crisis(self, number: str, at: datetime) -> list[str]:
+        """Crisis words get the help the room shows, for the number's country (a few a day)."""
+        try:
+            self.counters.hit("sms-crisis", phone_hash(number), CRISIS_REPLIES_PER_DAY, 86400, at)
+        except RateLimitedError:
+            return []
+        count("crisis_flags", channel="sms")
+        return [sms_text.crisis_reply(crisis_lines.for_country(country_of(number)))]
+
     def _unknown(self, number: str, at: datetime) -> list[str]:
         try:
             self.counters.hit("sms-unknown", phone_hash(number), 1, 86400, at)
@@ -188,6 +200,12 @@ class InboundSms:
 
 
 _KNOWN = sms_text.OPT_OUT_WORDS | sms_text.OPT_IN_WORDS | sms_text.HELP_WORDS | {sms_text.JOIN}
+
+
+def _reads_as_crisis(body: str) -> bool:
+    from chalicelib.domain import crisis  # its patterns take ~50 ms to compile: only for free text
+
+    return crisis.assess(body).flagged
 
 
 def _support() -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import crypto
-from chalicelib.domain import handles, preferences
+from chalicelib.domain import crisis_lines, handles, preferences
 from chalicelib.domain.contact import mask_email, mask_phone
 from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
@@ -78,6 +78,8 @@ class MeView:
     reminders: dict[str, Any]
     contact: dict[str, ContactStatus | None]
     calendar_url: str | None
+    country: str | None  # chosen, else from the time zone; chooses the crisis lines shown
+    muted_until: datetime | None  # when the last mute ends (or ended)
 
 
 UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
@@ -102,6 +104,13 @@ def checked_timezone(name: str, field: str = "timezone") -> str:
     except TimezoneError as exc:
         raise ValidationError({field: str(exc)}) from exc
     return name
+
+
+def checked_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code the tz database knows, upper-cased; 422 otherwise."""
+    if code.upper() not in crisis_lines.countries():
+        raise ValidationError({"country": "Use a two-letter country code (ISO 3166-1), such as DE."})
+    return code.upper()
 
 
 def checked_handle(raw: str) -> tuple[str, str]:
@@ -285,6 +294,8 @@ class MembershipService:
             reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
             contact=contact,
             calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
+            country=crisis_lines.country_for(member.country, member.timezone),
+            muted_until=member.muted_until,
         )
 
     def me(self, caller: Caller) -> MeView:
@@ -297,9 +308,12 @@ class MembershipService:
         handle: str | None,
         timezone: str | None,
         reminders: preferences.ReminderPreferences | None,
+        country: str | None = None,
     ) -> MeView:
         member = self.member(caller)
         actions = []
+        if country is not None:
+            actions.append(MemberItem.country.set(checked_country(country)))
         if timezone is not None:
             actions.append(MemberItem.timezone.set(checked_timezone(timezone)))
         if reminders is not None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib import crypto
+from chalicelib.domain import crisis_lines
 from chalicelib.domain import room as rules
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.domain.room import Endpoint, LiveConnection
@@ -98,6 +99,7 @@ class Posted:
     message: MessageView
     resources: list[dict[str, str]] | None
     notice: str | None = None  # told to the writer alone: why their words were changed
+    alerted: bool = False  # the post alerted a facilitator (a crisis)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class _Author:
     role: str
     name: str
     membership: keys.Key | None  # a member's, re-checked when the message is written
+    country: str | None = None  # a member's, for the crisis lines they are shown
 
 
 def _iso(instant: datetime) -> str:
@@ -188,7 +191,17 @@ class RefusedWithHelpError(HearthError):
         return self.refusal.headers()
 
     def body(self) -> dict[str, Any]:
-        return {**self.refusal.body(), "resources": self.resources}
+        return {**self.refusal.body(), "resources": self.resources, "alerted": True}
+
+
+class MutedError(ForbiddenError):
+    """The writer is muted; carries their country, for the help a crisis post still gets."""
+
+    code = "muted"
+
+    def __init__(self, message: str, *, country: str | None) -> None:
+        super().__init__(message)
+        self.country = country
 
 
 class RoomService:
@@ -243,10 +256,17 @@ class RoomService:
             if member.status == REMOVED:
                 raise ForbiddenError("You were removed from this group.", code="removed")
             if member.muted_until is not None and member.muted_until > now:
-                raise ForbiddenError(
-                    f"A facilitator muted you in this room until {_iso(member.muted_until)}.", code="muted"
+                raise MutedError(
+                    f"A facilitator muted you in this room until {_iso(member.muted_until)}.",
+                    country=crisis_lines.country_for(member.country, member.timezone),
                 )
-            author = _Author(member.member_id, MEMBER, member.handle, member_key)
+            author = _Author(
+                member.member_id,
+                MEMBER,
+                member.handle,
+                member_key,
+                crisis_lines.country_for(member.country, member.timezone),
+            )
             return author, _live(found.get(live_key))
         if caller.role is Role.FACILITATOR:
             wanted = [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), live_key]
@@ -286,6 +306,7 @@ class RoomService:
         now = self.clock()
         # Facilitators are not assessed: they quote the resources and name the topic on purpose.
         assessment = crisis.assess(body) if caller.role is Role.MEMBER else crisis.NOT_FLAGGED
+        author: _Author | None = None
         try:
             author, live = self._author(caller, group_id, now)
             message = self._write(group_id, author, body, assessment, now)
@@ -293,14 +314,16 @@ class RoomService:
             if not assessment.flagged or exc.code not in ("muted", "rate_limited"):
                 raise
             self._record_crisis(group_id, None, assessment.category, now, write=True)
-            raise RefusedWithHelpError(exc, crisis.resources()) from exc
+            country = exc.country if isinstance(exc, MutedError) else (author.country if author else None)
+            raise RefusedWithHelpError(exc, crisis_lines.for_country(country)) from exc
         if assessment.flagged:
             self._record_crisis(group_id, message.message_id, assessment.category, now, write=False)
         self._push_message(group_id, live, message, now)
         return Posted(
             message=self.view(message, caller),
-            resources=crisis.resources() if assessment.flagged else None,
+            resources=crisis_lines.for_country(author.country) if assessment.flagged else None,
             notice=rules.MASKED_NOTICE if masked else None,
+            alerted=assessment.flagged,
         )
 
     def _write(

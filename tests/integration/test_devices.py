@@ -170,8 +170,7 @@ def test_sign_in_links_by_sms_are_discreet(api, world):
 
 def test_sign_in_links_are_rate_limited_with_retry_after(api, world, member):
     statuses = [
-        api.call("POST", "/v1/me/sign-in-link", {"channel": "email"}, token=member["token"])
-        for _ in range(6)
+        api.call("POST", "/v1/me/sign-in-link", {"channel": "email"}, token=member["token"]) for _ in range(6)
     ]
 
     assert [s.status_code for s in statuses[:3]] == [202] * 3
