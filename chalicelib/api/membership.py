@@ -73,6 +73,9 @@ class Me(ResponseModel):
     muted_until: Instant | None = Field(
         default=None, description="When the member's last mute ends; a past time means it has ended"
     )
+    sms_countries: list[str] = Field(
+        default_factory=list, description="Countries whose numbers Hearth can text"
+    )
 
 
 class UpdateMe(RequestModel):

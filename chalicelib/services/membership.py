@@ -80,6 +80,7 @@ class MeView:
     calendar_url: str | None
     country: str | None  # chosen, else from the time zone; chooses the crisis lines shown
     muted_until: datetime | None  # when the last mute ends (or ended)
+    sms_countries: list[str]  # where Hearth can text: the phone entry says so before a number is typed
 
 
 UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
@@ -296,6 +297,7 @@ class MembershipService:
             calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
             country=crisis_lines.country_for(member.country, member.timezone),
             muted_until=member.muted_until,
+            sms_countries=sorted(get_settings().sms_countries),
         )
 
     def me(self, caller: Caller) -> MeView:

@@ -122,6 +122,7 @@ class SessionView:
     waitlisted: int
     my_rsvp: str | None
     position: int | None
+    moved_from: datetime | None = None  # the start it had before a facilitator moved it
 
 
 @dataclass(frozen=True)
@@ -628,6 +629,7 @@ class SessionService:
             waitlisted=len(waitlist),
             my_rsvp=mine,
             position=position,
+            moved_from=occurrence.original_start if start != occurrence.original_start else None,
         )
 
     def attendance(self, caller: Caller, session_id: str) -> Attendance:
