@@ -145,7 +145,12 @@ class InboundSms:
         ):  # before "already a member"
             return [sms_text.REMOVED_REPLY]
         # a member who joined on the web and verified this phone later holds no phone item
-        mine = [m for m in self.members.by_phone(hashed) if m.group_id == group_id and m.status == ACTIVE]
+        # only a phone its member verified: a number someone else typed in signs nobody into theirs
+        mine = [
+            m
+            for m in self.members.by_phone(hashed)
+            if m.group_id == group_id and m.status == ACTIVE and m.phone_status == "verified"
+        ]
         if mine:  # already a member: a link that signs this phone in as one more device
             return [self._welcome(mine[0], None, at)]
         try:

@@ -194,3 +194,18 @@ def test_joining_by_text_again_adds_a_device_and_keeps_the_first(api, world):
     assert signed_in.json["member_id"] == world["member_here"]["member_id"]
     assert api.call("GET", "/v1/me", token=token).status_code == 200
     assert len(api.call("GET", "/v1/me/devices", token=token).json["devices"]) == 2
+
+
+def test_joining_by_text_from_a_number_someone_else_typed_in_signs_nobody_into_theirs(api, world):
+    from chalicelib.events.sms import inbound_sms
+    from tests.integration.test_inbound_sms import sns_event
+
+    token = world["member_here"]["token"]
+    api.call("PUT", "/v1/me/contact", {"phone": PHONE}, token=token)  # pending: never verified
+
+    inbound_sms(sns_event(f"JOIN {world['group_here']['invite']['code']}", number=PHONE), None)
+
+    signed_in = api.call("POST", "/v1/login", {"login": _link(api, PHONE)})
+    assert signed_in.status_code == 200
+    assert signed_in.json["member_id"] != world["member_here"]["member_id"]
+    assert len(api.call("GET", "/v1/me/devices", token=token).json["devices"]) == 1
