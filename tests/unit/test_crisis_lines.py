@@ -131,3 +131,16 @@ def test_entries_are_fresh_copies():
     listed[0]["how"] = "changed"
 
     assert for_country("US")[0]["how"] == "Call or text 988"
+
+
+@pytest.mark.parametrize("country", [*COVERED, None])
+def test_the_crisis_sms_reply_quotes_the_first_line_and_the_emergency_number_in_gsm7(country):
+    from chalicelib.domain.sms_text import crisis_reply
+    from chalicelib.domain.templates import check_sms
+
+    lines = for_country(country)
+
+    text = check_sms(crisis_reply(lines))
+
+    assert lines[0]["how"] in text
+    assert lines[-1]["how"] in text
