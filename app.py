@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import observability
-from chalicelib.api import admin, feeds, groups, membership, room, service, sessions, web
+from chalicelib.api import admin, feeds, groups, membership, meta, room, sessions, web
 from chalicelib.events import email, jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
@@ -11,7 +11,7 @@ app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "h
 app.register_middleware(observability.all_events_middleware, "all")
 app.register_middleware(observability.http_middleware, "http")
 
-app.register_blueprint(service.routes.blueprint)
+app.register_blueprint(meta.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
 app.register_blueprint(groups.routes.blueprint)
 app.register_blueprint(membership.routes.blueprint)

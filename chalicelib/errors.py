@@ -107,6 +107,25 @@ class RateLimitedError(HearthError):
         return {"Retry-After": str(self.retry_after_seconds)}
 
 
+class RefusedWithHelpError(HearthError):
+    """A refused post (muted, too fast) that reads as a crisis: the refusal still carries help.
+
+    Keeps the refusal's status, code, message and headers (`Retry-After`); adds `resources`.
+    """
+
+    def __init__(self, refusal: HearthError, resources: list[dict[str, str]]) -> None:
+        super().__init__(refusal.message, code=refusal.code)
+        self.status = refusal.status  # the refusal's (403 muted, 429 too fast)
+        self.refusal = refusal
+        self.resources = resources
+
+    def headers(self) -> dict[str, str]:
+        return self.refusal.headers()
+
+    def body(self) -> dict[str, Any]:
+        return {**self.refusal.body(), "resources": self.resources, "alerted": True}
+
+
 class ConfigurationError(HearthError):
     """Hearth is deployed with missing or malformed configuration (never the caller's fault)."""
 

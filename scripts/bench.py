@@ -593,7 +593,7 @@ def catch_up_sweep(series_count: int = 96, hours: int = 24) -> list[Line]:
         LocalRunner(app_module, sqs=boto3.client("sqs"), sns=boto3.client("sns")).provision()
         window = datetime(2027, 1, 5, 0, 0, tzinfo=UTC)
         hub = services()
-        hub.sessions.clock = lambda: window - timedelta(hours=1)
+        hub.series.clock = lambda: window - timedelta(hours=1)
         phone = crypto.seal("phone", "+16145550123")
         prefs = preferences.ReminderPreferences(("sms",), (1440, 60)).to_dict()
         hub.reminder_sweep.state.use_leads({1440, 60})
@@ -619,8 +619,8 @@ def catch_up_sweep(series_count: int = 96, hours: int = 24) -> list[Line]:
                 for extra in _group_with_member(group_id, "mem_catch", prefs, phone, index):
                     batch.save(extra)
         for item in series:
-            hub.sessions.materialise(item, window + timedelta(hours=hours + 25))
-            for session in hub.sessions.sessions.in_series(item.series_id, window):
+            hub.series.materialise(item, window + timedelta(hours=hours + 25))
+            for session in hub.series.sessions.in_series(item.series_id, window):
                 session.update(actions=[type(session).going.add({"mem_catch"})])
         counter = DynamoCounter()
         bind()._get_connection().connection.client.meta.events.register(

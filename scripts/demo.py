@@ -36,7 +36,7 @@ def seed() -> Demo:
     assert group.invite is not None
     today = datetime.now(ZoneInfo("America/New_York")).date()
     next_tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
-    hub.sessions.create_series(
+    hub.series.create_series(
         caller,
         group.group_id,
         title="Evening check-in",

@@ -43,7 +43,7 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
         created = services().facilitators.create(body.display_name, body.email)
     except ContactError as exc:
         raise ValidationError({"email": str(exc)}) from exc
-    return FacilitatorCreated(**created.__dict__)
+    return FacilitatorCreated.model_validate(created)
 
 
 @routes.operation(

@@ -18,7 +18,6 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
-from chalicelib.services.groups import GroupChanges
 
 routes = Routes(__name__, "groups")
 
@@ -168,12 +167,7 @@ def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
 )
 def facilitated_groups(caller: Caller) -> FacilitatedGroupList:
     return FacilitatedGroupList(
-        groups=[
-            FacilitatedGroup.model_validate(
-                {**Group.model_validate(g.group).model_dump(), "open_alerts": g.open_alerts}
-            )
-            for g in services().room.facilitated_groups(caller)
-        ]
+        groups=[FacilitatedGroup.model_validate(g) for g in services().moderation.facilitated_groups(caller)]
     )
 
 
@@ -192,12 +186,7 @@ def get_group(caller: Caller, group_id: str) -> Group:
     errors=(409,),
 )
 def update_group(caller: Caller, group_id: str, body: UpdateGroup) -> Group:
-    given = body.model_dump(exclude_unset=True)
-    changes = GroupChanges(
-        **{k: v for k, v in given.items() if k != "max_members"},
-        max_members=given.get("max_members"),
-        max_members_set="max_members" in given,
-    )
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
     return Group.model_validate(services().groups.update(caller, group_id, changes))
 
 

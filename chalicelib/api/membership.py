@@ -1,4 +1,4 @@
-"""Joining, the member's own profile, contact details and leaving."""
+"""Joining (and the invite preview before it), the member's own profile, contact details and leaving."""
 
 from __future__ import annotations
 
@@ -129,6 +129,27 @@ def _reminders(given: Reminders) -> preferences.ReminderPreferences:
 def join(caller: Caller, body: JoinRequest, client_ip: str | None) -> Joined:
     joined = services().admission.join(caller, body.code, body.handle, body.timezone, client_ip)
     return Joined.model_validate(joined)
+
+
+class InvitePreview(ResponseModel):
+    code: str
+    group_id: str
+    name: str
+    description: str = Field(description="The group's guidelines")
+    topic: str
+    full: bool = Field(description="The group has no free seat; joining would be refused")
+
+
+@routes.operation(
+    "GET",
+    "/v1/invites/{code}",
+    allowed=ANYONE,
+    summary="What an invite leads to, before joining (the join page shows it); 410 expired or used up",
+    response=InvitePreview,
+    errors=(410, 429),
+)
+def preview_invite(caller: Caller, code: str, client_ip: str | None) -> InvitePreview:
+    return InvitePreview.model_validate(services().admission.preview(code, client_ip))
 
 
 @routes.operation("GET", "/v1/me", allowed=MEMBER, summary="The member's own profile", response=Me)

@@ -14,7 +14,7 @@ from chalicelib.services.container import services
 
 routes = Routes(__name__, "room")
 
-Role = Literal["member", "facilitator"]
+AuthorRole = Literal["member", "facilitator"]  # who wrote a message or acted (`identity.Role` values)
 
 
 class NewMessage(RequestModel):
@@ -28,7 +28,7 @@ class Message(ResponseModel):
     message_id: str
     group_id: str
     handle: str = Field(description="The author's handle (a facilitator's display name) when posted")
-    role: Role
+    role: AuthorRole
     body: str = Field(description="Plain text, never HTML")
     created_at: Instant
     mine: bool
@@ -122,7 +122,7 @@ class AuditEntry(ResponseModel):
     entry_id: str
     action: Literal["message_hidden", "member_muted", "member_unmuted", "member_removed", "alert_handled"]
     actor_id: str
-    actor_role: Role
+    actor_role: AuthorRole
     actor_name: str | None
     member_id: str | None = Field(description="Whom the action concerned")
     handle: str | None
@@ -175,7 +175,7 @@ def post_message(caller: Caller, group_id: str, body: NewMessage) -> PostedMessa
     errors=(409,),
 )
 def report_message(caller: Caller, message_id: str, body: ReportMessage) -> ReportReceipt:
-    notice = services().room.report(caller, message_id, body.reason)
+    notice = services().moderation.report(caller, message_id, body.reason)
     return ReportReceipt(message_id=message_id, status="received", notice=notice)
 
 
@@ -187,7 +187,7 @@ def report_message(caller: Caller, message_id: str, body: ReportMessage) -> Repo
     status=204,
 )
 def hide_message(caller: Caller, message_id: str) -> None:
-    services().room.hide(caller, message_id)
+    services().moderation.hide(caller, message_id)
 
 
 @routes.operation(
@@ -200,7 +200,7 @@ def hide_message(caller: Caller, message_id: str) -> None:
     errors=(409,),
 )
 def mute_member(caller: Caller, group_id: str, member_id: str, body: MuteMember) -> Muted:
-    return Muted.model_validate(services().room.mute(caller, group_id, member_id, body.minutes))
+    return Muted.model_validate(services().moderation.mute(caller, group_id, member_id, body.minutes))
 
 
 @routes.operation(
@@ -211,7 +211,7 @@ def mute_member(caller: Caller, group_id: str, member_id: str, body: MuteMember)
     status=204,
 )
 def unmute_member(caller: Caller, group_id: str, member_id: str) -> None:
-    services().room.unmute(caller, group_id, member_id)
+    services().moderation.unmute(caller, group_id, member_id)
 
 
 @routes.operation(
@@ -224,7 +224,7 @@ def unmute_member(caller: Caller, group_id: str, member_id: str) -> None:
 )
 def list_alerts(caller: Caller, group_id: str, query: AlertQuery) -> AlertList:
     status = None if query.status == "all" else query.status
-    page = services().room.alerts(caller, group_id, status, query.before, query.limit)
+    page = services().moderation.alerts(caller, group_id, status, query.before, query.limit)
     return AlertList(alerts=[Alert.model_validate(a) for a in page.items], next=page.next)
 
 
@@ -237,7 +237,7 @@ def list_alerts(caller: Caller, group_id: str, query: AlertQuery) -> AlertList:
     response=Alert,
 )
 def handle_alert(caller: Caller, group_id: str, alert_id: str, body: HandleAlert) -> Alert:
-    return Alert.model_validate(services().room.handle_alert(caller, group_id, alert_id))
+    return Alert.model_validate(services().moderation.handle_alert(caller, group_id, alert_id))
 
 
 @routes.operation(
@@ -249,7 +249,7 @@ def handle_alert(caller: Caller, group_id: str, alert_id: str, body: HandleAlert
     response=AuditTrail,
 )
 def list_audit(caller: Caller, group_id: str, query: Cursor) -> AuditTrail:
-    page = services().room.audit(caller, group_id, query.before, query.limit)
+    page = services().moderation.audit(caller, group_id, query.before, query.limit)
     return AuditTrail(entries=[AuditEntry.model_validate(e) for e in page.items], next=page.next)
 
 
@@ -270,4 +270,4 @@ class LiveRoom(ResponseModel):
     response=LiveRoom,
 )
 def live_room(caller: Caller) -> LiveRoom:
-    return LiveRoom(url=services().room.live_url())
+    return LiveRoom(url=services().live.live_url())

@@ -20,7 +20,6 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
-from chalicelib.services.sessions import SeriesChanges
 
 routes = Routes(__name__, "sessions")
 
@@ -158,7 +157,7 @@ class JoinLink(ResponseModel):
     errors=(409,),
 )
 def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
-    return Series.model_validate(services().sessions.create_series(caller, group_id, **body.model_dump()))
+    return Series.model_validate(services().series.create_series(caller, group_id, **body.model_dump()))
 
 
 @routes.operation(
@@ -170,7 +169,7 @@ def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
 )
 def list_series(caller: Caller, group_id: str) -> SeriesList:
     return SeriesList(
-        series=[Series.model_validate(s) for s in services().sessions.list_series(caller, group_id)]
+        series=[Series.model_validate(s) for s in services().series.list_series(caller, group_id)]
     )
 
 
@@ -184,15 +183,7 @@ def list_series(caller: Caller, group_id: str) -> SeriesList:
     errors=(409,),
 )
 def update_series(caller: Caller, series_id: str, body: UpdateSeries) -> Series:
-    given = body.model_dump(exclude_unset=True)
-    changes = SeriesChanges(
-        **{k: v for k, v in given.items() if k not in ("capacity", "conference_url", "effective_from")},
-        capacity=given.get("capacity"),
-        capacity_set="capacity" in given,
-        conference_url=given.get("conference_url"),
-        conference_url_set="conference_url" in given,
-    )
-    view = services().sessions.update_series(caller, series_id, changes, body.effective_from)
+    view = services().series.update_series(caller, series_id, body, body.effective_from)
     return Series.model_validate(view)
 
 
@@ -204,7 +195,7 @@ def update_series(caller: Caller, series_id: str, body: UpdateSeries) -> Series:
     status=204,
 )
 def end_series(caller: Caller, series_id: str) -> None:
-    services().sessions.end_series(caller, series_id)
+    services().series.end_series(caller, series_id)
 
 
 @routes.operation(
@@ -252,7 +243,7 @@ def update_session(caller: Caller, session_id: str, body: UpdateSession) -> Sess
     errors=(409,),
 )
 def rsvp(caller: Caller, session_id: str) -> RsvpOut:
-    return RsvpOut.model_validate(services().sessions.rsvp(caller, session_id))
+    return RsvpOut.model_validate(services().rsvps.rsvp(caller, session_id))
 
 
 @routes.operation(
@@ -263,7 +254,7 @@ def rsvp(caller: Caller, session_id: str) -> RsvpOut:
     status=204,
 )
 def cancel_rsvp(caller: Caller, session_id: str) -> None:
-    services().sessions.cancel_rsvp(caller, session_id)
+    services().rsvps.cancel_rsvp(caller, session_id)
 
 
 class GoingEntry(ResponseModel):
@@ -292,7 +283,7 @@ class Attendance(ResponseModel):
 def list_rsvps(caller: Caller, session_id: str) -> Attendance:
     found = services().sessions.attendance(caller, session_id)
     return Attendance(
-        going=[GoingEntry(member_id=a.member_id, handle=a.handle) for a in found.going],
+        going=[GoingEntry.model_validate(a) for a in found.going],
         waitlist=[WaitlistEntry.model_validate(a) for a in found.waitlist],
     )
 

@@ -1,5 +1,4 @@
-"""The web pages (groups directory, join, member room, facilitator console), their assets and
-the invite preview the join page reads.
+"""The web pages (groups directory, join, member room, facilitator console) and their assets.
 
 Pages are static files from `chalicelib/web/`: they carry no data, so a link previewer that
 fetches `/j/{code}` learns nothing and joins nothing; each page's script calls the `/v1` API.
@@ -15,12 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalice import Response
-from pydantic import Field
 
 from chalicelib.api.routing import ANYONE, Routes
-from chalicelib.api.schemas import ResponseModel
 from chalicelib.domain.identity import Caller
-from chalicelib.services.container import services
 from chalicelib.settings import get_settings
 
 routes = Routes(__name__, "web")
@@ -122,24 +118,3 @@ def _asset_route(name: str, content_type: str) -> None:
 
 for _name, _type in ASSETS.items():  # one route per file: the allow-list is the route table
     _asset_route(_name, _type)
-
-
-class InvitePreview(ResponseModel):
-    code: str
-    group_id: str
-    name: str
-    description: str = Field(description="The group's guidelines")
-    topic: str
-    full: bool = Field(description="The group has no free seat; joining would be refused")
-
-
-@routes.operation(
-    "GET",
-    "/v1/invites/{code}",
-    allowed=ANYONE,
-    summary="What an invite leads to, before joining (the join page shows it); 410 expired or used up",
-    response=InvitePreview,
-    errors=(410, 429),
-)
-def preview_invite(caller: Caller, code: str, client_ip: str | None) -> InvitePreview:
-    return InvitePreview.model_validate(services().admission.preview(code, client_ip))

@@ -15,6 +15,6 @@ jobs = Blueprint(__name__)
 @jobs.schedule(Cron(15, 3, "*", "*", "?", "*"), name="extend_horizon")
 def extend_horizon(event: Any) -> dict[str, int]:
     """Daily: materialise every active series' sessions up to the rolling horizon."""
-    written = services().sessions.extend_horizon()
+    written = services().series.extend_horizon()
     logger().info("horizon extended", extra={"sessions": written})
     return {"sessions": written}

@@ -38,7 +38,7 @@ def room_connect(event: WebsocketEvent) -> dict[str, Any]:
     try:
         caller = _authenticator().caller(params.get("token"))
         endpoint = Endpoint(api_id=context["apiId"], stage=context["stage"])
-        services().room.connect(caller, params.get("group_id"), event.connection_id, endpoint)
+        services().live.connect(caller, params.get("group_id"), event.connection_id, endpoint)
     except HearthError as exc:
         logger().info("live connect refused", extra={"status": exc.status, "code": exc.code})
         return {"statusCode": exc.status}
@@ -46,7 +46,7 @@ def room_connect(event: WebsocketEvent) -> dict[str, Any]:
 
 
 def room_disconnect(event: WebsocketEvent) -> dict[str, Any]:
-    services().room.disconnect(event.connection_id)
+    services().live.disconnect(event.connection_id)
     return OK
 
 

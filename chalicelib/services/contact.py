@@ -22,26 +22,17 @@ from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.membership import MembershipService, MeView
 from chalicelib.services.sms_policy import SmsPolicy
-from chalicelib.store import keys
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.email import EmailSuppressions
-from chalicelib.store.members import MemberItem, MemberRepository, contact_attributes
+from chalicelib.store.members import OPTED_OUT, PENDING, VERIFIED, MemberRepository, NewContact
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
-PENDING = "pending"
-VERIFIED = "verified"
-OPTED_OUT = "opted_out"
 CHANGES_PER_HOUR = 10
 CODES_PER_DESTINATION_PER_HOUR = 3
 CHANGES_PER_IP_PER_HOUR = 30
 
 _KIND = {"sms": "phone", "email": "email"}
-# The index that finds a contact's memberships: inbound SMS by phone, SES feedback by email.
-_INDEX = {
-    "sms": (MemberItem.gsi2pk, MemberItem.gsi2sk, keys.phone_index),
-    "email": (MemberItem.gsi1pk, MemberItem.gsi1sk, keys.email_index),
-}
 
 
 def code_hash(member_id: str, channel: str, code: str) -> str:
@@ -98,13 +89,11 @@ class ContactService:
             self.counters.hit(
                 "contact-ip", crypto.blind_index("ip", client_ip), CHANGES_PER_IP_PER_HOUR, 3600, now
             )
-        actions = []
+        contacts: dict[str, NewContact | None] = {}
         codes: list[tuple[str, str, str]] = []
         for channel, value in normalised.items():
-            attributes = contact_attributes(channel)
             if value is None:
-                actions += [attribute.remove() for attribute in attributes.values()]
-                actions += [attribute.remove() for attribute in _INDEX[channel][:2]]
+                contacts[channel] = None
                 continue
             blind = crypto.blind_index(_KIND[channel], value)
             if channel == "sms":
@@ -123,23 +112,17 @@ class ContactService:
                 if channel == "sms":
                     self.policy.spend(value, now)
             code = f"{secrets.randbelow(10**6):06d}"
-            actions += [
-                attributes["enc"].set(crypto.seal(_KIND[channel], value)),
-                attributes["hash"].set(blind),
-                attributes["status"].set(OPTED_OUT if opted_out else PENDING),
-                attributes["code_hash"].set(code_hash(member.member_id, channel, code)),
-                attributes["code_expires"].set(now + CODE_LIFETIME),
-                attributes["code_tries"].set(CODE_TRIES),
-            ]
-            index_pk, index_sk, index_key = _INDEX[channel]
-            actions += [
-                index_pk.set(index_key(blind)),
-                index_sk.set(keys.membership_ref(member.group_id, member.member_id)),
-            ]
+            contacts[channel] = NewContact(
+                sealed=crypto.seal(_KIND[channel], value),
+                blind=blind,
+                status=OPTED_OUT if opted_out else PENDING,
+                code_hash=code_hash(member.member_id, channel, code),
+                code_expires=now + CODE_LIFETIME,
+                code_tries=CODE_TRIES,
+            )
             if not opted_out:  # an opted-out contact gets nothing, not even a code
                 codes.append((channel, value, code))
-        if actions:
-            self.members.update(member, actions)
+        self.members.change_contact(member, contacts)
         for channel, value, code in codes:
             self._send_code(channel, value, code)
         return self.membership.view(member)
@@ -173,7 +156,6 @@ class ContactService:
     def verify(self, caller: Caller, channel: str, code: str, now: datetime | None = None) -> MeView:
         now = now or datetime.now(UTC)
         member = self.membership.member(caller)
-        attributes = contact_attributes(channel)
         prefix = "phone" if channel == "sms" else "email"
         status = getattr(member, f"{prefix}_status")
         if getattr(member, f"{prefix}_enc") is None:
@@ -190,15 +172,6 @@ class ContactService:
             raise ValidationError({"code": f"That code is not right; {left} tries left."})
         if channel == "sms":
             self._refuse_banned(member.group_id, member.phone_hash)
-        self.members.update(
-            member,
-            [
-                attributes["status"].set(VERIFIED),
-                attributes["code_hash"].remove(),
-                attributes["code_expires"].remove(),
-                attributes["code_tries"].remove(),
-            ],
-            attributes["code_hash"] == expected,
-        )
+        self.members.contact_verified(member, channel, expected)
         count("contacts_verified", channel=channel)
         return self.membership.view(member)

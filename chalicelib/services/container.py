@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from chalicelib.notify.queue import ReminderQueue
 from chalicelib.services.contact import ContactService
 from chalicelib.services.devices import DeviceService
 from chalicelib.services.email_feedback import EmailFeedback
@@ -13,9 +14,13 @@ from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
-from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
+from chalicelib.services.reminders import QueuedNotices, ReminderSweep, ReminderWorker
 from chalicelib.services.room import RoomService
-from chalicelib.services.sessions import SessionService
+from chalicelib.services.room_live import RoomLive
+from chalicelib.services.room_moderation import RoomModeration
+from chalicelib.services.rsvps import RsvpService
+from chalicelib.services.series import SeriesService
+from chalicelib.services.sessions import SessionService, UpcomingSessions
 from chalicelib.services.throttle import Admission
 
 
@@ -26,9 +31,13 @@ class Services:
     membership: MembershipService
     contact: ContactService
     devices: DeviceService
+    series: SeriesService
+    rsvps: RsvpService
     sessions: SessionService
     feeds: FeedService
     room: RoomService
+    moderation: RoomModeration
+    live: RoomLive
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
     inbound_sms: InboundSms
@@ -38,24 +47,27 @@ class Services:
 
 @cache
 def services() -> Services:
-    groups = GroupService()
+    groups = GroupService(upcoming=UpcomingSessions())
     queue = ReminderQueue()
     notices = QueuedNotices(queue, labels=groups.session_label)
+    series = SeriesService(groups=groups, notices=notices)
+    rsvps = RsvpService(notices=notices)
     sessions = SessionService(groups=groups, notices=notices)
-    groups.upcoming = sessions.next_session
-    room = RoomService(groups=groups)
+    live = RoomLive(groups=groups)
+    room = RoomService(groups=groups, live=live)
+    moderation = RoomModeration(groups=groups, live=live)
     worker = ReminderWorker(queue)
     sweep = ReminderSweep(queue)
     membership = MembershipService(
         access=groups,
         erasers=[
-            lambda member: sessions.forget_member(member.group_id, member.member_id),
+            lambda member: rsvps.forget_member(member.group_id, member.member_id),
             lambda member: worker.ledger.forget_member(member.member_id),
-            room.forget_member,
+            moderation.forget_member,
         ],
         lead_times_used=sweep.state.use_leads,
-        releasers=[lambda member: sessions.release_member(member.group_id, member.member_id)],
-        on_removed=[room.member_removed],  # the room's audit trail and live connections
+        releasers=[lambda member: rsvps.release_member(member.group_id, member.member_id)],
+        on_removed=[moderation.member_removed],  # the room's audit trail and live connections
     )
     devices = DeviceService(membership)
     return Services(
@@ -64,9 +76,13 @@ def services() -> Services:
         membership=membership,
         contact=ContactService(membership=membership),
         devices=devices,
+        series=series,
+        rsvps=rsvps,
         sessions=sessions,
         feeds=FeedService(groups, sessions),
         room=room,
+        moderation=moderation,
+        live=live,
         reminder_sweep=sweep,
         reminder_worker=worker,
         inbound_sms=InboundSms(membership=membership, devices=devices),

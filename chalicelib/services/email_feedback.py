@@ -16,12 +16,9 @@ from typing import Any
 
 from chalicelib import crypto
 from chalicelib.domain.contact import ContactError, normalise_email
-from chalicelib.errors import ConflictError
 from chalicelib.observability import count, logger
 from chalicelib.store.email import EmailSuppressions
-from chalicelib.store.members import MemberItem, MemberRepository
-
-OPTED_OUT = "opted_out"
+from chalicelib.store.members import OPTED_OUT, MemberRepository
 
 
 def _reported(event: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -60,11 +57,7 @@ class EmailFeedback:
             for member in self.members.by_email(email_hash):
                 if member.email_status == OPTED_OUT:
                     continue
-                try:  # only while the membership still has this address
-                    self.members.update(
-                        member, [MemberItem.email_status.set(OPTED_OUT)], MemberItem.email_hash == email_hash
-                    )
-                except ConflictError:
+                if not self.members.email_opted_out(member, email_hash):
                     continue  # it changed its address meanwhile: the new one is not concerned
                 stopped += 1
             count("emails_suppressed", reason=reason)

@@ -22,7 +22,8 @@ from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller, hash_token
 from chalicelib.errors import NotFoundError
 from chalicelib.services.groups import ACCESS_OPEN, GroupService
-from chalicelib.services.sessions import Clock, SessionService, utcnow
+from chalicelib.services.occurrences import Clock, is_occurrence, utcnow
+from chalicelib.services.sessions import SessionService
 from chalicelib.settings import get_settings
 from chalicelib.store.groups import GroupItem
 from chalicelib.store.members import ACTIVE, MemberRepository
@@ -144,7 +145,7 @@ class FeedService:
         start = recurrence.parse_start_local(series.start_local)
         exceptions = []
         for item in stored:
-            if not SessionService.is_occurrence(series, item.original_start):
+            if not is_occurrence(series, item.original_start):
                 continue  # left behind when the series was reshaped; not part of its rule
             if item.status == CANCELLED:
                 exceptions.append(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain import labels, sms_text
 from chalicelib.domain.identity import Caller, Role
@@ -21,12 +21,12 @@ from chalicelib.ids import new_id
 from chalicelib.settings import get_settings
 from chalicelib.store.facilitators import FacilitatorRepository
 from chalicelib.store.groups import (
+    KEEP,
     GroupItem,
     GroupRepository,
     InviteItem,
     InviteRepository,
     StaffItem,
-    listing_keys,
 )
 from chalicelib.store.members import ACTIVE, MemberItem
 
@@ -84,21 +84,6 @@ class RosterEntry:
     muted_until: datetime | None = None
 
 
-@dataclass(frozen=True)
-class GroupChanges:
-    """A partial update; None means "leave as it is" except for `max_members_set`."""
-
-    name: str | None = None
-    topic: str | None = None
-    description: str | None = None
-    timezone: str | None = None
-    access: str | None = None
-    listed: bool | None = None
-    max_members: int | None = None
-    max_members_set: bool = False
-    session_label: str | None = None
-
-
 def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
@@ -132,18 +117,24 @@ def invite_view(invite: Invite, now: datetime) -> InviteView:
     )
 
 
+class Upcoming(Protocol):
+    """A group's next scheduled session (`services.sessions.UpcomingSessions`)."""
+
+    def next_session(self, caller: Caller, group_id: str) -> Any: ...
+
+
 class GroupService:
     def __init__(
         self,
         groups: GroupRepository | None = None,
         invites: InviteRepository | None = None,
         facilitators: FacilitatorRepository | None = None,
+        upcoming: Upcoming | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
         self.facilitators = facilitators or FacilitatorRepository()
-        # The next scheduled session of a group, provided by the sessions service once wired.
-        self.upcoming: Callable[[Caller, str], Any] | None = None
+        self.upcoming = upcoming  # a group view shows its next session when given
 
     # --- who may see and manage ------------------------------------------------------------
 
@@ -191,6 +182,7 @@ class GroupService:
         if self.is_facilitator(caller, group):
             current = self._current_invite(group)
             invite = None if current is None else invite_view(current.to_domain(), now)
+        upcoming = None if self.upcoming is None else self.upcoming.next_session(caller, group.group_id)
         return GroupView(
             group_id=group.group_id,
             name=group.name,
@@ -203,7 +195,7 @@ class GroupService:
             member_count=int(group.member_count or 0),
             session_label=group.session_label,
             join_code=group.standing_code if group.access == ACCESS_OPEN and group.listed else None,
-            next_session=None if self.upcoming is None else self.upcoming(caller, group.group_id),
+            next_session=upcoming,
             invite=invite,
         )
 
@@ -240,7 +232,15 @@ class GroupService:
         if facilitator is None:
             raise ForbiddenError("Unknown facilitator.")
         group_id = new_id("grp")
+        invite = self._new_invite(
+            group_id,
+            caller,
+            expires_in_hours=None if access == ACCESS_OPEN else DEFAULT_INVITE_HOURS,
+            max_uses=None,
+            standing=access == ACCESS_OPEN,
+        )
         item = self.groups.new_item(
+            name_key=name_key(name),
             group_id=group_id,
             name=name,
             topic=topic,
@@ -252,17 +252,8 @@ class GroupService:
             member_count=0,
             session_label=label,
             facilitator_ids={facilitator.facilitator_id},
+            standing_code=invite.code if invite.standing else None,
         )
-        listing_keys(item, name_key(name))
-        invite = self._new_invite(
-            group_id,
-            caller,
-            expires_in_hours=None if access == ACCESS_OPEN else DEFAULT_INVITE_HOURS,
-            max_uses=None,
-            standing=access == ACCESS_OPEN,
-        )
-        if invite.standing:
-            item.standing_code = invite.code
         self.groups.create(
             item, [self.groups.staff_item(group_id, facilitator.facilitator_id, facilitator.display_name)]
         )
@@ -364,57 +355,42 @@ class GroupService:
         topic_key = normalise_topic(topic) if topic else None
         return [self.view(caller, item) for item in self.groups.listed(topic_key)]
 
-    def update(self, caller: Caller, group_id: str, changes: GroupChanges) -> GroupView:
+    def update(self, caller: Caller, group_id: str, changes: Mapping[str, Any]) -> GroupView:
+        """A partial update: a field left out of `changes` stays as it is, and so does a null one,
+        except `max_members`, which null removes."""
         group = self.managed(caller, group_id)
-        if changes.topic is not None:
-            changes = replace(changes, topic=normalise_topic(changes.topic))
-        name = changes.name if changes.name is not None else group.name
-        topic = changes.topic if changes.topic is not None else group.topic
-        listed = changes.listed if changes.listed is not None else bool(group.listed)
-        access = changes.access if changes.access is not None else group.access
-        label = changes.session_label if changes.session_label is not None else group.session_label
-        description = changes.description if changes.description is not None else group.description or ""
-        if changes.session_label is not None or label != DEFAULT_LABEL:
+        values = {
+            field: value for field, value in changes.items() if field != "max_members" and value is not None
+        }
+        if "topic" in values:
+            values["topic"] = normalise_topic(values["topic"])
+        name = values.get("name", group.name)
+        topic = values.get("topic", group.topic)
+        listed = values.get("listed", bool(group.listed))
+        access = values.get("access", group.access)
+        label = values.get("session_label", group.session_label)
+        description = values.get("description", group.description or "")
+        if "session_label" in values or label != DEFAULT_LABEL:
             check_label(label, name, topic, description)
         if access == ACCESS_OPEN and not listed:
             raise ValidationError({"access": "Open groups must be listed in the directory."})
 
-        actions = []
-        for field in ("name", "topic", "description", "timezone", "access", "session_label"):
-            value = getattr(changes, field)
-            if value is not None:
-                actions.append(getattr(GroupItem, field).set(value))
-        if changes.listed is not None:
-            actions.append(GroupItem.listed.set(listed))
-        probe = self.groups.new_item(group_id=group_id, topic=topic, listed=listed)
-        listing_keys(probe, name_key(name))
-        for index in ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"):
-            value = getattr(probe, index)
-            attribute = getattr(GroupItem, index)
-            actions.append(attribute.set(value) if value is not None else attribute.remove())
-        condition = None
-        if changes.max_members_set:
-            if changes.max_members is None:
-                actions.append(GroupItem.max_members.remove())
-            else:
-                actions.append(GroupItem.max_members.set(changes.max_members))
-                condition = GroupItem.member_count <= changes.max_members
+        standing_code = KEEP
         if access == ACCESS_OPEN and not group.standing_code:
             standing = self._new_invite(group_id, caller, expires_in_hours=None, max_uses=None, standing=True)
-            actions.append(GroupItem.standing_code.set(standing.code))
+            standing_code = standing.code
         elif access == ACCESS_INVITE and group.standing_code:
             standing_item = self.invites.get(group.standing_code)
             if standing_item is not None:
                 self.invites.revoke(standing_item)
-            actions.append(GroupItem.standing_code.remove())
-        try:
-            self.groups.update(group, actions, condition)
-        except ConflictError as exc:
-            if changes.max_members_set:
-                raise ConflictError(
-                    "The group already has more members than that.", code="too_many_members"
-                ) from exc
-            raise
+            standing_code = None
+        self.groups.change(
+            group,
+            values,
+            name_key=name_key(name),
+            max_members=changes.get("max_members", KEEP),
+            standing_code=standing_code,
+        )
         return self.view(caller, group)
 
     def roster(self, caller: Caller, group_id: str) -> list[RosterEntry]:

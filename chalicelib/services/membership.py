@@ -34,19 +34,17 @@ from chalicelib.observability import count, logger
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
 from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
-from chalicelib.store import keys
 from chalicelib.store.credentials import CredentialRepository
 from chalicelib.store.groups import GroupRepository, InviteRepository
 from chalicelib.store.members import (
     ACTIVE,
     REMOVED,
+    VERIFIED,
     DevicesChangedError,
     MemberItem,
     MemberRepository,
-    contact_attributes,
     device_entry,
     device_tokens,
-    devices_unchanged,
 )
 
 GENERATED_ATTEMPTS = 6
@@ -217,13 +215,10 @@ class MembershipService:
         caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id, device_id=device_id)
         contact: dict[str, Any] = {}
         if phone is not None:  # they texted from this number, which proves they hold it
-            hashed = phone_hash(phone)
             contact = {
                 "phone_enc": crypto.seal("phone", phone),
-                "phone_hash": hashed,
-                "phone_status": "verified",
-                "gsi2pk": keys.phone_index(hashed),
-                "gsi2sk": keys.membership_ref(group_id, member_id),
+                "phone_hash": phone_hash(phone),
+                "phone_status": VERIFIED,
             }
         member = self.members.new_item(
             group_id,
@@ -313,47 +308,37 @@ class MembershipService:
         country: str | None = None,
     ) -> MeView:
         member = self.member(caller)
-        actions = []
-        if country is not None:
-            actions.append(MemberItem.country.set(checked_country(country)))
         if timezone is not None:
-            actions.append(MemberItem.timezone.set(checked_timezone(timezone)))
-        if reminders is not None:
-            actions.append(MemberItem.reminders.set(reminders.to_dict()))
-            if self.lead_times_used is not None:
-                self.lead_times_used(set(reminders.lead_minutes))
+            checked_timezone(timezone)
+        if reminders is not None and self.lead_times_used is not None:
+            self.lead_times_used(set(reminders.lead_minutes))
         swapped: tuple[str, str] | None = None
+        new_handle = None
         if handle is not None:
-            display, key = checked_handle(handle)
+            new_handle = checked_handle(handle)
+            key = new_handle[1]
             if key != member.handle_key:
                 self._not_staff(member.group_id, key)
                 self.groups.swap_handle(member.group_id, member.handle_key, key)
                 swapped = (member.handle_key, key)
-            actions += [MemberItem.handle.set(display), MemberItem.handle_key.set(key)]
-        if actions:
-            try:
-                self.members.update(member, actions, MemberItem.status == ACTIVE)
-            except Exception:
-                if swapped is not None:
-                    self.groups.swap_handle(member.group_id, swapped[1], swapped[0])
-                raise
+        try:
+            self.members.change_profile(
+                member,
+                timezone=timezone,
+                reminders=None if reminders is None else reminders.to_dict(),
+                handle=new_handle,
+                country=None if country is None else checked_country(country),
+            )
+        except Exception:
+            if swapped is not None:
+                self.groups.swap_handle(member.group_id, swapped[1], swapped[0])
+            raise
         return self.view(member)
 
     def rotate_calendar_token(self, caller: Caller) -> str:
         member = self.member(caller)
         feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
-        old_hash = member.feed_hash
-        self.members.create(
-            [self.members.feed_item(hash_token(feed_token), member.group_id, member.member_id)]
-        )
-        self.members.update(
-            member,
-            [
-                MemberItem.feed_hash.set(hash_token(feed_token)),
-                MemberItem.feed_enc.set(crypto.seal("feed", feed_token)),
-            ],
-        )
-        self.members.delete([self.members.feed_item(old_hash, member.group_id, member.member_id)])
+        self.members.replace_feed(member, hash_token(feed_token), crypto.seal("feed", feed_token))
         return calendar_url(feed_token)
 
     # --- leaving -------------------------------------------------------------------------
@@ -375,7 +360,7 @@ class MembershipService:
         if channel in prefs.channels:
             kept = tuple(c for c in prefs.channels if c != channel)
             updated = preferences.ReminderPreferences(kept, prefs.lead_minutes, prefs.quiet_hours)
-            self.members.update(member, [MemberItem.reminders.set(updated.to_dict())])
+            self.members.set_reminders(member, updated.to_dict())
         count("unsubscribes", channel=channel)
 
     def erase(self, caller: Caller) -> None:
@@ -411,27 +396,13 @@ class MembershipService:
             self.groups.ban_phone(group_id, member.phone_hash)
         for release in self.releasers:  # before the status flips, so a retried removal redoes them
             release(member)
-        wipe = [
-            attribute.remove()
-            for channel in ("sms", "email")
-            for attribute in contact_attributes(channel).values()
-        ]
         for attempt in range(DEVICE_RACE_ATTEMPTS):
             # every device is refused before the status flips, so a retried removal redoes it, and
             # the flip holds only if no device signed in meanwhile
             for token_hash in sorted({member.token_hash, *device_tokens(member).values()}):
                 self.credentials.mark_removed(token_hash)
             try:
-                self.members.update(
-                    member,
-                    [
-                        MemberItem.status.set(REMOVED),
-                        MemberItem.gsi2pk.remove(),
-                        MemberItem.gsi2sk.remove(),
-                        *wipe,
-                    ],
-                    devices_unchanged(member),
-                )
+                self.members.mark_removed(member)
                 break
             except ConflictError:
                 if attempt == DEVICE_RACE_ATTEMPTS - 1:

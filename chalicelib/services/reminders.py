@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from chalicelib import aws, crypto
+from chalicelib import crypto
 from chalicelib.domain import preferences, recurrence, templates
 from chalicelib.domain.timezones import zone
-from chalicelib.errors import DependencyError
+from chalicelib.notify.queue import ReminderQueue
 from chalicelib.notify.senders import (
     ConfigurationSendError,
     PermanentSendError,
@@ -37,9 +37,9 @@ from chalicelib.notify.senders import (
     sender,
 )
 from chalicelib.observability import count, logger
-from chalicelib.settings import get_settings, reminder_queue_name
+from chalicelib.settings import get_settings
 from chalicelib.store import keys
-from chalicelib.store.groups import GroupItem
+from chalicelib.store.groups import GroupRepository
 from chalicelib.store.members import ACTIVE, MemberItem, MemberRepository
 from chalicelib.store.reminders import AlreadySentError, LedgerRepository, ReminderStateRepository
 from chalicelib.store.sessions import (
@@ -50,13 +50,11 @@ from chalicelib.store.sessions import (
     SessionRepository,
     compact,
 )
-from chalicelib.store.tables import bind
 
 MAX_CATCH_UP = timedelta(hours=6)
 CHUNK = timedelta(hours=1)  # due time queued, and the watermark advanced, an hour at a time
 MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on from the watermark
 MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
-SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
 MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
 
@@ -124,55 +122,13 @@ class Job:
         return f"{self.kind}{self.sequence}"
 
 
-class ReminderQueue:
-    def __init__(self) -> None:
-        self._url: str | None = None
-
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            settings = get_settings()
-            self._url = (
-                settings.reminder_queue_url
-                or aws.client("sqs").get_queue_url(QueueName=reminder_queue_name())["QueueUrl"]
-            )
-        return self._url
-
-    def _send_batch(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError("The reminder queue is unavailable.") from exc
-
-    def send(self, jobs: Iterable[Job], delay_seconds: int = 0) -> int:
-        """Queue `jobs` in batches of ten; entries SQS refuses are retried once."""
-        pending = list(jobs)
-        sent = 0
-        for start in range(0, len(pending), SEND_BATCH):
-            batch = pending[start : start + SEND_BATCH]
-            entries = [
-                {"Id": str(index), "MessageBody": job.to_json(), "DelaySeconds": delay_seconds}
-                for index, job in enumerate(batch)
-            ]
-            for _attempt in range(2):
-                answer = self._send_batch(entries)
-                failed = {entry["Id"] for entry in answer.get("Failed", [])}
-                sent += len(entries) - len(failed)
-                entries = [entry for entry in entries if entry["Id"] in failed]
-                if not entries:
-                    break
-            if entries:
-                raise DependencyError("The reminder queue refused messages.")
-        return sent
-
-
 @dataclass
 class ReminderSweep:
     queue: ReminderQueue
     state: ReminderStateRepository = field(default_factory=ReminderStateRepository)
     sessions: SessionRepository = field(default_factory=SessionRepository)
+    members: MemberRepository = field(default_factory=MemberRepository)
+    groups: GroupRepository = field(default_factory=GroupRepository)
     clock: Clock = utcnow
     max_queries: int = MAX_QUERIES_PER_RUN
 
@@ -234,20 +190,10 @@ class ReminderSweep:
         return hours * keys.START_SHARDS
 
     def _jobs(self, due: list[tuple[SessionItem, int]]) -> list[Job]:
-        member_keys = {
-            keys.member(item.group_id, member_id) for item, _lead in due for member_id in (item.going or ())
-        }
-        members = {
-            (m.group_id, m.member_id): m
-            for m in MemberItem.batch_get(list(member_keys))
-            if isinstance(m, MemberItem) and m.status == ACTIVE
-        }
-        group_keys = {keys.group(item.group_id) for item, _lead in due}
-        labels = {
-            g.group_id: g.session_label
-            for g in GroupItem.batch_get(list(group_keys))
-            if isinstance(g, GroupItem)
-        }
+        members = self.members.active_in(
+            (item.group_id, member_id) for item, _lead in due for member_id in (item.going or ())
+        )
+        labels = self.groups.session_labels({item.group_id for item, _lead in due})
         jobs = []
         for item, lead in due:
             for member_id in sorted(item.going or ()):
@@ -309,6 +255,7 @@ class ReminderWorker:
     queue: ReminderQueue
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
     members: MemberRepository = field(default_factory=MemberRepository)
+    sessions: SessionRepository = field(default_factory=SessionRepository)
     outbound: Callable[[], Sender] = sender
     clock: Clock = utcnow
 
@@ -329,13 +276,8 @@ class ReminderWorker:
         return self._notify(job, member, now)
 
     def _member(self, job: Job) -> MemberItem | None:
-        bind()
-        key = keys.member(job.group_id, job.member_id)
-        try:
-            found = MemberItem.get(key.pk, key.sk, consistent_read=True)
-        except MemberItem.DoesNotExist:
-            return None
-        return found if found.status == ACTIVE else None
+        found = self.members.get(job.group_id, job.member_id, consistent=True)
+        return found if found is not None and found.status == ACTIVE else None
 
     @staticmethod
     def _skip(reason: str) -> str:
@@ -347,12 +289,7 @@ class ReminderWorker:
             series_id, original = recurrence.parse_session_id(job.subject)
         except ValueError:
             return None
-        bind()
-        key = keys.occurrence(series_id, f"{original:%Y%m%dT%H%MZ}")
-        try:
-            return SessionItem.get(key.pk, key.sk, consistent_read=True)
-        except SessionItem.DoesNotExist:
-            return None
+        return self.sessions.get(series_id, original, consistent=True)
 
     def _remind(self, job: Job, member: MemberItem, now: datetime) -> str:
         session = self._session(job)
@@ -434,9 +371,10 @@ class ReminderWorker:
         sealed = member.phone_enc if channel == "sms" else member.email_enc
         if sealed is None:
             return self._skip("no_contact")
-        claim_key = keys.ledger(job.member_id, job.subject, channel, job.what)
         try:
-            claim = self.ledger.claim(claim_key, now, keep_until=start + LEDGER_KEPT)
+            claim = self.ledger.claim(
+                job.member_id, job.subject, channel, job.what, now, keep_until=start + LEDGER_KEPT
+            )
         except AlreadySentError:
             return self._skip("duplicate")
         link = f"{self.base_url}/g/{job.group_id}"

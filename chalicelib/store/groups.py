@@ -75,15 +75,21 @@ class InviteItem(HearthItem, discriminator="invite"):
         )
 
 
-def listing_keys(item: GroupItem, name_key: str) -> None:
-    """Set or clear the directory index attributes to match `listed`."""
-    if item.listed:
-        item.gsi1pk = keys.LISTED
-        item.gsi1sk = keys.group_sort(name_key, item.group_id)
-        item.gsi2pk = keys.listed_topic(item.topic)
-        item.gsi2sk = keys.group_sort(name_key, item.group_id)
-    else:
-        item.gsi1pk = item.gsi1sk = item.gsi2pk = item.gsi2sk = None
+def listing_keys(group_id: str, topic: str, listed: bool, name_key: str) -> dict[str, str | None]:
+    """The directory index attributes of a group: set while it is listed, absent otherwise."""
+    if not listed:
+        return dict.fromkeys(("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"))
+    return {
+        "gsi1pk": keys.LISTED,
+        "gsi1sk": keys.group_sort(name_key, group_id),
+        "gsi2pk": keys.listed_topic(topic),
+        "gsi2sk": keys.group_sort(name_key, group_id),
+    }
+
+
+KEEP: Any = object()  # an argument of `GroupRepository.change` meaning "leave it as it is"
+# What `GroupRepository.change` sets as given; keys, counts, sets and index keys are never among them.
+CHANGEABLE = frozenset({"name", "topic", "description", "timezone", "access", "listed", "session_label"})
 
 
 def admission(handle_key: str, ceiling: int, phone_hash: str | None) -> Condition:
@@ -118,9 +124,12 @@ def usable(now: datetime) -> Condition:
 
 
 class GroupRepository:
-    def new_item(self, **attributes: Any) -> GroupItem:
-        key = keys.group(attributes["group_id"])
-        return GroupItem(key.pk, key.sk, **attributes)
+    def new_item(self, *, name_key: str, **attributes: Any) -> GroupItem:
+        """A group (not written), with the directory index keys its `listed` calls for."""
+        item = GroupItem(*keys.group(attributes["group_id"]), **attributes)
+        for name, value in listing_keys(item.group_id, item.topic, bool(item.listed), name_key).items():
+            setattr(item, name, value)
+        return item
 
     def staff_item(self, group_id: str, facilitator_id: str, display_name: str) -> StaffItem:
         key = keys.staff(group_id, facilitator_id)
@@ -191,14 +200,57 @@ class GroupRepository:
             except GroupItem.DoesNotExist:
                 return None
 
+    def session_labels(self, group_ids: Iterable[str]) -> dict[str, str]:
+        """The discreet session label of each group, in BatchGetItem calls; missing groups are absent."""
+        wanted = {keys.group(group_id) for group_id in group_ids}
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = GroupItem.batch_get([(key.pk, key.sk) for key in wanted])
+            return {item.group_id: item.session_label for item in found if isinstance(item, GroupItem)}
+
     def save(self, item: GroupItem) -> None:
         bind()
         with dependency():
             item.save()
 
-    def update(self, item: GroupItem, actions: list[Action], condition: Condition | None = None) -> None:
+    def change(
+        self,
+        item: GroupItem,
+        values: dict[str, Any],
+        *,
+        name_key: str,
+        max_members: int | None = KEEP,
+        standing_code: str | None = KEEP,
+    ) -> None:
+        """Set the plain attributes in `values`, re-key the directory index to match, and set
+        (None: remove) `max_members` and `standing_code` unless KEEP; `item` reads the result.
+
+        A new `max_members` must hold the members the group already has: 409
+        (`too_many_members`) otherwise, decided by DynamoDB, not by the read before.
+        """
+        if not values.keys() <= CHANGEABLE:
+            raise ValueError(f"not changeable: {sorted(values.keys() - CHANGEABLE)}")
+        actions: list[Action] = [getattr(GroupItem, name).set(value) for name, value in values.items()]
+        topic, listed = values.get("topic", item.topic), values.get("listed", bool(item.listed))
+        for name, value in listing_keys(item.group_id, topic, listed, name_key).items():
+            attribute = getattr(GroupItem, name)
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
+        condition = None
+        refusal = ConflictError("The group changed; try again.")
+        if max_members is not KEEP:
+            refusal = ConflictError("The group already has more members than that.", code="too_many_members")
+            if max_members is None:
+                actions.append(GroupItem.max_members.remove())
+            else:
+                actions.append(GroupItem.max_members.set(max_members))
+                condition = GroupItem.member_count <= max_members
+        if standing_code is not KEEP:
+            attribute = GroupItem.standing_code
+            actions.append(attribute.set(standing_code) if standing_code is not None else attribute.remove())
         bind()
-        with conditional(lambda: ConflictError("The group changed; try again.")):
+        with conditional(lambda: refusal):
             item.update(actions=actions, condition=condition)
 
     def listed(self, topic: str | None) -> list[GroupItem]:

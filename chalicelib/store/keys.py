@@ -150,9 +150,14 @@ def start_shard(session_id: str) -> int:
 REMINDER_STATE = Key("REMINDERS", "STATE")  # the sweep watermark and the lead times in use
 
 
+def member_ledger(member_id: str) -> str:
+    """The partition holding every ledger item of one member (erasure reads it whole)."""
+    return f"LEDGER#{member_id}"
+
+
 def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
     """One message to one member about one session (or series), per channel and reason."""
-    return Key(f"LEDGER#{member_id}", f"{subject}#{channel}#{what}")
+    return Key(member_ledger(member_id), f"{subject}#{channel}#{what}")
 
 
 # --- two-way SMS -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +42,11 @@ from chalicelib.store.tables import HearthItem, bind, connection
 
 ACTIVE = "active"
 REMOVED = "removed"
+
+# A contact channel's status
+PENDING = "pending"
+VERIFIED = "verified"
+OPTED_OUT = "opted_out"
 
 
 class MemberItem(HearthItem, discriminator="member"):
@@ -98,7 +104,7 @@ class FeedItem(HearthItem, discriminator="feed"):
     member_id = UnicodeAttribute()
 
 
-def contact_attributes(channel: str) -> dict[str, object]:
+def contact_attributes(channel: str) -> dict[str, Any]:
     """The attributes that hold one channel's contact details (for updates and erasure)."""
     prefix = "phone" if channel == "sms" else "email"
     return {
@@ -139,10 +145,34 @@ class DevicesChangedError(ConflictError):
     code = "devices_changed"
 
 
+def _contact_index(channel: str) -> tuple[Any, Any, Callable[[str], str]]:
+    """The index that finds a contact's memberships: inbound SMS by phone, SES feedback by email."""
+    if channel == "sms":
+        return MemberItem.gsi2pk, MemberItem.gsi2sk, keys.phone_index
+    return MemberItem.gsi1pk, MemberItem.gsi1sk, keys.email_index
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A contact address given for one channel, sealed and blind-indexed, with its pending code."""
+
+    sealed: bytes
+    blind: str
+    status: str
+    code_hash: str
+    code_expires: datetime
+    code_tries: int
+
+
 class MemberRepository:
-    def new_item(self, group_id: str, member_id: str, **attributes: object) -> MemberItem:
+    def new_item(self, group_id: str, member_id: str, **attributes: Any) -> MemberItem:
+        """A membership (not written); a phone's blind index also becomes its `gsi2` key."""
         key = keys.member(group_id, member_id)
-        return MemberItem(key.pk, key.sk, group_id=group_id, member_id=member_id, **attributes)
+        item = MemberItem(key.pk, key.sk, group_id=group_id, member_id=member_id, **attributes)
+        if item.phone_hash is not None:
+            item.gsi2pk = keys.phone_index(item.phone_hash)
+            item.gsi2sk = keys.membership_ref(group_id, member_id)
+        return item
 
     def feed_item(self, feed_hash: str, group_id: str, member_id: str) -> FeedItem:
         key = keys.feed(feed_hash)
@@ -318,12 +348,12 @@ class MemberRepository:
                 return False
         return True
 
-    def get(self, group_id: str, member_id: str) -> MemberItem | None:
+    def get(self, group_id: str, member_id: str, consistent: bool = False) -> MemberItem | None:
         bind()
         key = keys.member(group_id, member_id)
         with dependency():
             try:
-                return MemberItem.get(key.pk, key.sk)
+                return MemberItem.get(key.pk, key.sk, consistent_read=consistent)
             except MemberItem.DoesNotExist:
                 return None
 
@@ -337,12 +367,126 @@ class MemberRepository:
             found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted.values()])
             return {item.member_id: item for item in found if isinstance(item, MemberItem)}
 
+    def active_in(self, memberships: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MemberItem]:
+        """Active memberships by (group id, member id), across groups, in BatchGetItem calls."""
+        wanted = {keys.member(group_id, member_id) for group_id, member_id in memberships}
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = MemberItem.batch_get([(key.pk, key.sk) for key in wanted])
+            return {
+                (item.group_id, item.member_id): item
+                for item in found
+                if isinstance(item, MemberItem) and item.status == ACTIVE
+            }
+
     def update(self, item: MemberItem, actions: list[Action], condition: Condition | None = None) -> None:
         """Apply `actions` to an existing membership; 409 if `condition` no longer holds."""
         bind()
         guard = MemberItem.pk.exists() if condition is None else (MemberItem.pk.exists() & condition)
         with conditional(lambda: ConflictError("Your details changed meanwhile; try again.")):
             item.update(actions=actions, condition=guard)
+
+    def change_contact(self, item: MemberItem, changes: dict[str, NewContact | None]) -> None:
+        """Set (a `NewContact`) or remove (None) the contact details of each channel, in one write,
+        with the index that finds the membership by that address."""
+        actions: list[Action] = []
+        for channel, contact in changes.items():
+            attributes = contact_attributes(channel)
+            index_pk, index_sk, index_key = _contact_index(channel)
+            if contact is None:
+                actions += [attribute.remove() for attribute in attributes.values()]
+                actions += [index_pk.remove(), index_sk.remove()]
+                continue
+            actions += [
+                attributes["enc"].set(contact.sealed),
+                attributes["hash"].set(contact.blind),
+                attributes["status"].set(contact.status),
+                attributes["code_hash"].set(contact.code_hash),
+                attributes["code_expires"].set(contact.code_expires),
+                attributes["code_tries"].set(contact.code_tries),
+                index_pk.set(index_key(contact.blind)),
+                index_sk.set(keys.membership_ref(item.group_id, item.member_id)),
+            ]
+        if actions:
+            self.update(item, actions)
+
+    def contact_verified(self, item: MemberItem, channel: str, code_hash: str) -> None:
+        """Mark the pending contact verified and drop its code, if that code is still the one sent."""
+        attributes = contact_attributes(channel)
+        self.update(
+            item,
+            [
+                attributes["status"].set(VERIFIED),
+                attributes["code_hash"].remove(),
+                attributes["code_expires"].remove(),
+                attributes["code_tries"].remove(),
+            ],
+            attributes["code_hash"] == code_hash,
+        )
+
+    def email_opted_out(self, item: MemberItem, email_hash: str) -> bool:
+        """Opt the membership's email out while it still has this address; False if it changed."""
+        try:
+            self.update(item, [MemberItem.email_status.set(OPTED_OUT)], MemberItem.email_hash == email_hash)
+        except ConflictError:
+            return False
+        return True
+
+    def change_profile(
+        self,
+        item: MemberItem,
+        *,
+        timezone: str | None = None,
+        reminders: dict[str, Any] | None = None,
+        handle: tuple[str, str] | None = None,
+        country: str | None = None,
+    ) -> None:
+        """Change what is given (handle as (display, key)) while the membership is active; 409 if not."""
+        actions: list[Action] = []
+        if country is not None:
+            actions.append(MemberItem.country.set(country))
+        if timezone is not None:
+            actions.append(MemberItem.timezone.set(timezone))
+        if reminders is not None:
+            actions.append(MemberItem.reminders.set(reminders))
+        if handle is not None:
+            actions += [MemberItem.handle.set(handle[0]), MemberItem.handle_key.set(handle[1])]
+        if actions:
+            self.update(item, actions, MemberItem.status == ACTIVE)
+
+    def set_reminders(self, item: MemberItem, reminders: dict[str, Any]) -> None:
+        self.update(item, [MemberItem.reminders.set(reminders)])
+
+    def replace_token(self, item: MemberItem, token_hash: str) -> None:
+        """Point the membership at a new bearer token's hash (the credential itself is separate)."""
+        self.update(item, [MemberItem.token_hash.set(token_hash)])
+
+    def replace_feed(self, item: MemberItem, feed_hash: str, sealed: bytes) -> None:
+        """A new secret calendar feed: its item first, then the membership, then the old item goes.
+
+        A crash between the steps leaves an unused feed item (the membership still names the old
+        one, which keeps working) or an old item the membership no longer names (which answers 404).
+        """
+        old = self.feed_item(item.feed_hash, item.group_id, item.member_id)
+        self.create([self.feed_item(feed_hash, item.group_id, item.member_id)])
+        self.update(item, [MemberItem.feed_hash.set(feed_hash), MemberItem.feed_enc.set(sealed)])
+        self.delete([old])
+
+    def mark_removed(self, item: MemberItem) -> None:
+        """A facilitator removed the member: the membership stays (refused everywhere), its contact
+        details and its phone's index entry go."""
+        wipe = [
+            attribute.remove()
+            for channel in ("sms", "email")
+            for attribute in contact_attributes(channel).values()
+        ]
+        self.update(
+            item,
+            [MemberItem.status.set(REMOVED), MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove(), *wipe],
+            devices_unchanged(item),  # a device signed in meanwhile is refused first, then this is redone
+        )
 
     def contact_unusable(self, item: MemberItem, channel: str, status: str) -> None:
         """A provider refused this member's verified contact for good: set its status (`opted_out`,

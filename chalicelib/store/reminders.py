@@ -47,10 +47,14 @@ class ClaimHeldError(ConflictError):
 
 
 class LedgerRepository:
-    def claim(self, key: keys.Key, now: datetime, keep_until: datetime) -> LedgerItem:
-        """Claim one message: `AlreadySentError` if the ledger says it was sent, `ClaimHeldError`
-        if a claim younger than `STALE_CLAIM` holds it (the message must come back later)."""
+    def claim(
+        self, member_id: str, subject: str, channel: str, what: str, now: datetime, keep_until: datetime
+    ) -> LedgerItem:
+        """Claim one message to `member_id` about `subject` on `channel` (`what`: the lead or the
+        change): `AlreadySentError` if the ledger says it was sent, `ClaimHeldError` if a claim
+        younger than `STALE_CLAIM` holds it (the message must come back later)."""
         bind()
+        key = keys.ledger(member_id, subject, channel, what)
         item = LedgerItem(key.pk, key.sk, status=CLAIMED, claimed_at=now, expires_at=keep_until)
         condition = LedgerItem.pk.does_not_exist() | (
             (LedgerItem.status == CLAIMED) & (LedgerItem.claimed_at < now - STALE_CLAIM)
@@ -87,7 +91,7 @@ class LedgerRepository:
         """Erase a member's ledger (what was sent to them and when)."""
         bind()
         with dependency():
-            found = list(LedgerItem.query(f"LEDGER#{member_id}"))
+            found = list(LedgerItem.query(keys.member_ledger(member_id)))
             with HearthItem.batch_write() as batch:
                 for item in found:
                     batch.delete(item)

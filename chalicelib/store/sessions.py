@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -121,12 +122,23 @@ def _projected(
     return item
 
 
+class Shape(NamedTuple):
+    """When a series' sessions happen."""
+
+    start_local: str
+    timezone: str
+    rrule: str
+
+
 class SeriesRepository:
     def new_item(self, series_id: str, group_id: str, **attributes: object) -> SeriesItem:
+        """A new active series: listed under its group, and among those the daily job materialises."""
         key = keys.series(series_id)
         item = SeriesItem(key.pk, key.sk, series_id=series_id, group_id=group_id, **attributes)
         item.gsi1pk = keys.group_series(group_id)
         item.gsi1sk = series_id
+        item.gsi2pk = keys.ACTIVE_SERIES
+        item.gsi2sk = series_id
         return item
 
     def create(self, item: SeriesItem) -> None:
@@ -160,10 +172,67 @@ class SeriesRepository:
                 item for item in SeriesItem.gsi2.query(keys.ACTIVE_SERIES) if isinstance(item, SeriesItem)
             ]
 
-    def update(self, item: SeriesItem, actions: list[Action]) -> None:
+    def edit(
+        self,
+        item: SeriesItem,
+        *,
+        title: str,
+        duration_minutes: int,
+        capacity: int | None,
+        conference_url: str | None,
+        at: datetime,
+        shape: Shape | None = None,
+    ) -> None:
+        """Change what every session of the series shares, and with `shape` when they happen (in
+        place, before any happened: materialised afresh)."""
+        actions = _edit_actions(title, duration_minutes, capacity, conference_url, at)
+        if shape is not None:
+            actions += [
+                SeriesItem.start_local.set(shape.start_local),
+                SeriesItem.timezone.set(shape.timezone),
+                SeriesItem.rrule.set(shape.rrule),
+                SeriesItem.materialised_until.remove(),
+            ]
+        self._update(item, actions)
+
+    def end(self, item: SeriesItem, ended_at: datetime, rrule: str | None, at: datetime) -> None:
+        """No session starts at or after `ended_at`; out of the daily job's index. `rrule`, if
+        given, is the rule cut to the sessions before `ended_at`."""
+        actions = [
+            SeriesItem.sequence.add(1),
+            SeriesItem.gsi2pk.remove(),
+            SeriesItem.gsi2sk.remove(),
+            SeriesItem.status.set(ENDED),
+            SeriesItem.ended_at.set(ended_at),
+            SeriesItem.updated_at.set(at),
+        ]
+        if rrule is not None:
+            actions.append(SeriesItem.rrule.set(rrule))
+        self._update(item, actions)
+
+    def materialised(self, item: SeriesItem, until: datetime) -> None:
+        """Record that the series' sessions starting before `until` are stored."""
+        self._update(item, [SeriesItem.materialised_until.set(until)])
+
+    def _update(self, item: SeriesItem, actions: list[Action]) -> None:
         bind()
         with conditional(lambda: ConflictError("The series changed meanwhile; try again.")):
             item.update(actions=actions, condition=SeriesItem.pk.exists())
+
+
+def _edit_actions(
+    title: str, duration_minutes: int, capacity: int | None, conference_url: str | None, at: datetime
+) -> list[Action]:
+    return [
+        SeriesItem.title.set(title),
+        SeriesItem.duration_minutes.set(duration_minutes),
+        SeriesItem.sequence.add(1),
+        SeriesItem.updated_at.set(at),
+        SeriesItem.capacity.set(capacity) if capacity is not None else SeriesItem.capacity.remove(),
+        SeriesItem.conference_url.set(conference_url)
+        if conference_url is not None
+        else SeriesItem.conference_url.remove(),
+    ]
 
 
 class SessionRepository:
@@ -238,24 +307,49 @@ class SessionRepository:
                 hour += timedelta(hours=1)
         return found
 
-    @staticmethod
-    def identity_actions(series: SeriesItem, session_id: str, original_start: datetime) -> list[Action]:
-        """Attributes every session item carries; times are set only where missing, never clobbered."""
-        series_id, group_id = series.series_id, series.group_id
-        return [
-            SessionItem.kind.set(SessionItem),
-            SessionItem.series_id.set(series_id),
-            SessionItem.group_id.set(group_id),
-            SessionItem.timezone.set(series.timezone),
-            SessionItem.session_id.set(session_id),
-            SessionItem.original_start.set(SessionItem.original_start | original_start),
-            SessionItem.start.set(SessionItem.start | original_start),
-            SessionItem.status.set(SessionItem.status | SCHEDULED),
-            SessionItem.gsi2pk.set(keys.group_occurrences(group_id)),
-            SessionItem.gsi2sk.set(keys.occurrence_sort(iso_minute(original_start), series_id)),
-        ]
+    def materialise(self, series: SeriesItem, session_id: str, original_start: datetime) -> bool:
+        """Store one session where the reminder sweep finds it; False if it was cancelled or moved
+        meanwhile (its own index entry stands)."""
+        untouched = SessionItem.pk.does_not_exist() | (
+            (SessionItem.status == SCHEDULED) & (SessionItem.moved == 0)
+        )
+        change = index_actions(session_id, original_start)
+        return self._unless_refused(series, session_id, original_start, change, untouched) is not None
 
-    def write(
+    def take_seat(
+        self, series: SeriesItem, session_id: str, original_start: datetime, member_id: str, now: datetime
+    ) -> bool:
+        """Seat `member_id` if a seat is free, the session is scheduled and still to come, and they
+        are neither going nor waiting yet; False if refused (full, or any of those)."""
+        seat = _seats_free(None if series.capacity is None else int(series.capacity))
+        condition = _open_to(member_id, now) if seat is None else _open_to(member_id, now) & seat
+        change = [SessionItem.going.add({member_id})]
+        return self._unless_refused(series, session_id, original_start, change, condition) is not None
+
+    def join_waitlist(
+        self, series: SeriesItem, session_id: str, original_start: datetime, member_id: str, now: datetime
+    ) -> SessionItem | None:
+        """Put `member_id` at the end of the waitlist on the same terms as `take_seat` (but for the
+        seat); the item after it, or None if refused."""
+        change = [SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id]))]
+        return self._unless_refused(series, session_id, original_start, change, _open_to(member_id, now))
+
+    def _unless_refused(
+        self,
+        series: SeriesItem,
+        session_id: str,
+        original_start: datetime,
+        change: list[Action],
+        condition: Condition,
+    ) -> SessionItem | None:
+        """`change` on the session item (given its identity) if `condition` holds; None if not."""
+        actions = [*_identity_actions(series, session_id, original_start), *change]
+        try:
+            return self._write(series.series_id, original_start, actions, condition, _RefusedError)
+        except _RefusedError:
+            return None
+
+    def _write(
         self,
         series_id: str,
         original_start: datetime,
@@ -294,7 +388,7 @@ class SessionRepository:
             if current is None:
                 guard &= SessionItem.pk.does_not_exist()
             changes = [*revision.actions, *_roster_actions(revision.going, revision.waitlist)]
-            actions = [*_except(self.identity_actions(series, session_id, original_start), changes), *changes]
+            actions = [*_except(_identity_actions(series, session_id, original_start), changes), *changes]
             owed = list(current.owed or ()) if current is not None else []
             if revision.keep_owed is not None:
                 owed = [body for body in owed if revision.keep_owed(body)]
@@ -302,7 +396,7 @@ class SessionRepository:
             if revision.owed or revision.keep_owed is not None:
                 actions += _owed_actions(owed, session_id)
             try:
-                return self.write(series.series_id, original_start, actions, guard, lambda: changed)
+                return self._write(series.series_id, original_start, actions, guard, lambda: changed)
             except ConflictError as exc:
                 if exc is not changed:
                     raise
@@ -546,12 +640,39 @@ def _owed_actions(owed: list[str], session_id: str) -> list[Action]:
     ]
 
 
-def seats_free(capacity: int | None) -> Condition | None:
+def _identity_actions(series: SeriesItem, session_id: str, original_start: datetime) -> list[Action]:
+    """Attributes every session item carries; times are set only where missing, never clobbered."""
+    series_id, group_id = series.series_id, series.group_id
+    return [
+        SessionItem.kind.set(SessionItem),
+        SessionItem.series_id.set(series_id),
+        SessionItem.group_id.set(group_id),
+        SessionItem.timezone.set(series.timezone),
+        SessionItem.session_id.set(session_id),
+        SessionItem.original_start.set(SessionItem.original_start | original_start),
+        SessionItem.start.set(SessionItem.start | original_start),
+        SessionItem.status.set(SessionItem.status | SCHEDULED),
+        SessionItem.gsi2pk.set(keys.group_occurrences(group_id)),
+        SessionItem.gsi2sk.set(keys.occurrence_sort(iso_minute(original_start), series_id)),
+    ]
+
+
+class _RefusedError(ConflictError):
+    """A write's condition failed where the caller only needs to know it was refused."""
+
+
+def _seats_free(capacity: int | None) -> Condition | None:
     """The condition that a seat is free: fewer members going than `capacity`."""
     if capacity is None:
         return None
     return SessionItem.going.does_not_exist() | (size(SessionItem.going) < capacity)
 
 
-def schedulable() -> Condition:
-    return SessionItem.status.does_not_exist() | (SessionItem.status == SCHEDULED)
+def _open_to(member_id: str, now: datetime) -> Condition:
+    """A session a member can still RSVP to: scheduled, not started, and they are not in it yet."""
+    return (
+        (SessionItem.status.does_not_exist() | (SessionItem.status == SCHEDULED))
+        & (SessionItem.start.does_not_exist() | (SessionItem.start > now))
+        & ~SessionItem.going.contains(member_id)
+        & ~SessionItem.waitlist.contains(member_id)
+    )

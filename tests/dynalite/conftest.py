@@ -11,6 +11,8 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -65,12 +67,22 @@ def dynalite(dynalite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     return dynalite_url
 
 
+@dataclass(frozen=True)
+class SessionUseCases:
+    series: Any
+    rsvps: Any
+    sessions: Any
+
+
 def weekly_session(capacity: int, facilitator_id: str):
-    """A group with a weekly series of `capacity` seats: (sessions service, group id, next session id)."""
+    """A group with a weekly series of `capacity` seats: (the series, RSVP and session services,
+    the facilitator, the group id, the next session id)."""
     from datetime import UTC, datetime
 
     from chalicelib.domain.identity import Caller, Role
     from chalicelib.services.groups import GroupService
+    from chalicelib.services.rsvps import RsvpService
+    from chalicelib.services.series import SeriesService
     from chalicelib.services.sessions import SessionService
     from chalicelib.store.facilitators import FacilitatorItem
 
@@ -90,8 +102,16 @@ def weekly_session(capacity: int, facilitator_id: str):
         max_members=None,
         session_label=None,
     )
-    sessions = SessionService(groups=groups, clock=lambda: datetime(2026, 11, 27, 12, tzinfo=UTC))
-    series = sessions.create_series(
+
+    def now() -> datetime:
+        return datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+    uses = SessionUseCases(
+        series=SeriesService(groups=groups, clock=now),
+        rsvps=RsvpService(clock=now),
+        sessions=SessionService(groups=groups, clock=now),
+    )
+    series = uses.series.create_series(
         facilitator,
         group.group_id,
         title=None,
@@ -102,4 +122,4 @@ def weekly_session(capacity: int, facilitator_id: str):
         capacity=capacity,
         conference_url=None,
     )
-    return sessions, facilitator, group.group_id, series.next_sessions[0].session_id
+    return uses, facilitator, group.group_id, series.next_sessions[0].session_id

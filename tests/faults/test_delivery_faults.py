@@ -398,13 +398,14 @@ def test_sessions_indexed_per_minute_are_found_again_after_reindexing(api, world
 
 def test_a_claim_left_by_a_dead_worker_is_sent_once_after_its_lease(api, world, hub, clock, queue):
     from chalicelib.services.reminders import Job
-    from chalicelib.store import keys
 
     going(api, world)
     sweep_due(hub, clock)
     job = Job.from_json(queue.pending()[0].body)
-    key = keys.ledger(job.member_id, job.subject, "sms", job.what)
-    hub.reminder_worker.ledger.claim(key, clock.now, keep_until=START + timedelta(days=14))  # then it died
+    ledger = hub.reminder_worker.ledger
+    ledger.claim(  # then it died
+        job.member_id, job.subject, "sms", job.what, clock.now, keep_until=START + timedelta(days=14)
+    )
 
     queue.drain()
     assert _outbox(api) == []
@@ -449,7 +450,7 @@ def test_a_crash_after_the_provider_accepted_is_the_one_window_for_a_second_copy
     assert queue.pending() == []
 
 
-def test_the_local_runner_hides_messages_as_long_as_the_prod_queue(aws):
+def test_the_local_runner_hides_messages_as_long_as_the_prod_queue(emulated_aws):
     import json
 
     sqs = boto3.client("sqs")

@@ -15,7 +15,7 @@ from tests.conftest import TEST_ADMIN_TOKEN
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def emulated_aws() -> Iterator[None]:
     """Emulated AWS with the table and every queue and topic the app's handlers use."""
     import boto3
 
@@ -30,7 +30,7 @@ def aws() -> Iterator[None]:
 
 
 @pytest.fixture
-def client(aws: None) -> Iterator[Client]:
+def client(emulated_aws: None) -> Iterator[Client]:
     from app import app
 
     with Client(app) as test_client:
@@ -116,9 +116,14 @@ def clock(client: Client) -> Clock:
 
     pinned = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     hub = services()
+    hub.series.clock = pinned
+    hub.rsvps.clock = pinned
     hub.sessions.clock = pinned
+    hub.groups.upcoming.clock = pinned
     hub.feeds.clock = pinned
     hub.room.clock = pinned
+    hub.moderation.clock = pinned
+    hub.live.clock = pinned
     return pinned
 
 

@@ -136,7 +136,7 @@ def test_a_repeated_event_is_harmless_and_the_address_is_never_logged(api, world
     assert "quiet@" not in captured_logs.getvalue().lower()
 
 
-def test_unreadable_feedback_is_dropped_without_failing(feedback, aws, captured_logs):
+def test_unreadable_feedback_is_dropped_without_failing(feedback, emulated_aws, captured_logs):
     event = ses_event("Bounce")
     event["Records"][0]["Sns"]["Message"] = "not json"
 

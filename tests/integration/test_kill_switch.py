@@ -26,7 +26,7 @@ class FakeClock:
 
 
 @pytest.fixture
-def switch(aws, monkeypatch):
+def switch(emulated_aws, monkeypatch):
     """The switch parameter ("on"), the AWS senders for the worker, and a clock for the cache."""
     from chalicelib.notify import kill_switch
     from chalicelib.settings import reset_settings
@@ -149,7 +149,7 @@ def test_a_process_that_never_read_the_switch_sends_when_ssm_fails(switch, fault
     assert "sending switch unreadable" in captured_logs.getvalue()
 
 
-def test_without_a_switch_parameter_nothing_is_read(aws, faults):
+def test_without_a_switch_parameter_nothing_is_read(emulated_aws, faults):
     from chalicelib.notify.senders import AwsSender
 
     AwsSender().sms("+16145550123", "Hearth: a test")

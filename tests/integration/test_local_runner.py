@@ -45,7 +45,7 @@ def _tiny_app():
 
 
 @pytest.fixture
-def runner(aws):
+def runner(emulated_aws):
     module, seen = _tiny_app()
     local = LocalRunner(module, sqs=boto3.client("sqs"), sns=boto3.client("sns"))
     local.provision()

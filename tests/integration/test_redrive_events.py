@@ -29,7 +29,7 @@ def _record(function: str, payload: dict) -> str:
     )
 
 
-def test_each_failed_event_is_invoked_again_with_its_own_payload_then_removed(aws):
+def test_each_failed_event_is_invoked_again_with_its_own_payload_then_removed(emulated_aws):
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="hearth-prod-events-failed")["QueueUrl"]
     stop = {"Records": [{"Sns": {"Message": json.dumps({"messageBody": "STOP"})}}]}

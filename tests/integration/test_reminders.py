@@ -241,8 +241,8 @@ def test_the_local_hour_is_right_on_the_sunday_dst_changes(
         rrule="FREQ=WEEKLY;BYDAY=SU",
     )
     pipeline.set_time(due - timedelta(days=6))
-    pipeline.services().sessions.materialise(
-        pipeline.services().sessions.series.get(series["series_id"]), due + timedelta(days=2)
+    pipeline.services().series.materialise(
+        pipeline.services().series.series.get(series["series_id"]), due + timedelta(days=2)
     )
     member = verified_member(api, world["group_here"]["invite"]["code"], email=None, timezone=timezone)
     session_id = next(

@@ -7,7 +7,7 @@ import pytest
 from chalicelib.errors import ConflictError
 
 
-def test_a_duplicate_facilitator_is_a_conflict(aws):
+def test_a_duplicate_facilitator_is_a_conflict(emulated_aws):
     from chalicelib.store.facilitators import FacilitatorRepository
 
     repository = FacilitatorRepository()

@@ -126,7 +126,7 @@ def stubbed():
     client = botocore.session.get_session().create_client(
         "apigatewaymanagementapi", region_name="us-east-1", endpoint_url=f"https://{DOMAIN}/{STAGE}"
     )
-    services().room.live = WebsocketPusher(session=OneClient(client))
+    services().live.pusher = WebsocketPusher(session=OneClient(client))
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -318,7 +318,7 @@ def test_pushes_go_to_the_local_gateway_when_it_is_configured(api, here, monkeyp
             assert (service_name, endpoint_url) == ("apigatewaymanagementapi", local)
             return client
 
-    services().room.live = WebsocketPusher(session=LocalSession())
+    services().live.pusher = WebsocketPusher(session=LocalSession())
     connect(api, "local-conn=", here["member"])
     with Stubber(client) as stubber:
         stubber.add_response("post_to_connection", {}, {"ConnectionId": "local-conn=", "Data": ANY})

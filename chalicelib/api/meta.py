@@ -1,4 +1,4 @@
-"""Service routes: health and the API description."""
+"""Hearth's own routes (OpenAPI tag `service`): health and the API description."""
 
 from __future__ import annotations
 
