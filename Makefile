@@ -77,7 +77,7 @@ browser: $(VENV)/.installed chromium
 
 # Retake the README's screenshots (docs/screenshots/) with the browser tests that make them.
 screenshots: $(VENV)/.installed chromium
-	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts or crisis_is_opened or rsvps_by_name or plain_words"
+	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts or crisis_is_opened or rsvps_by_name or plain_words or another_device or crisis_help_has_lines"
 
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit

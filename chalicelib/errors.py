@@ -123,7 +123,7 @@ class RefusedWithHelpError(HearthError):
         return self.refusal.headers()
 
     def body(self) -> dict[str, Any]:
-        return {**self.refusal.body(), "resources": self.resources}
+        return {**self.refusal.body(), "resources": self.resources, "alerted": True}
 
 
 class ConfigurationError(HearthError):

@@ -5,7 +5,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from chalicelib.api.routing import ANYONE, MEMBER, Routes
-from chalicelib.api.schemas import RequestModel, ResponseModel, Timezone
+from chalicelib.api.schemas import Instant, RequestModel, ResponseModel, Timezone
 from chalicelib.domain import preferences
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
@@ -63,12 +63,24 @@ class Me(ResponseModel):
     reminders: RemindersOut
     contact: Contact
     calendar_url: str | None = Field(description="null only while the service cannot read it")
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2: chosen, else from the time zone (null for UTC and the like); "
+        "chooses the crisis lines shown",
+        examples=["DE"],
+    )
+    muted_until: Instant | None = Field(
+        default=None, description="When the member's last mute ends; a past time means it has ended"
+    )
+    sms_countries: list[str] = Field(
+        default_factory=list, description="Countries whose numbers Hearth can text"
+    )
 
 
 class UpdateMe(RequestModel):
     handle: str | None = Field(default=None, min_length=1, max_length=64)
     timezone: Timezone | None = None
     reminders: Reminders | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$", examples=["DE"])
 
 
 class PutContact(RequestModel):
@@ -147,7 +159,7 @@ def get_me(caller: Caller) -> Me:
     "PATCH",
     "/v1/me",
     allowed=MEMBER,
-    summary="Change handle, time zone or reminders",
+    summary="Change handle, time zone, reminders or country",
     body=UpdateMe,
     response=Me,
     errors=(409,),
@@ -155,7 +167,7 @@ def get_me(caller: Caller) -> Me:
 def update_me(caller: Caller, body: UpdateMe) -> Me:
     reminders = None if body.reminders is None else _reminders(body.reminders)
     view = services().membership.update(
-        caller, handle=body.handle, timezone=body.timezone, reminders=reminders
+        caller, handle=body.handle, timezone=body.timezone, reminders=reminders, country=body.country
     )
     return Me.model_validate(view)
 
@@ -222,17 +234,68 @@ def unsubscribe(caller: Caller, token: str) -> Unsubscribed:
 
 
 class SignIn(RequestModel):
-    login: str = Field(min_length=16, max_length=64, description="The secret after #login= in the SMS link")
+    login: str = Field(min_length=16, max_length=64, description="The secret after #login= in the link")
 
 
 @routes.operation(
     "POST",
     "/v1/login",
     allowed=ANYONE,
-    summary="Exchange a one-time SMS sign-in link for the member's token",
+    summary="Exchange a one-time sign-in link for a token of a new device; other devices stay signed in",
     body=SignIn,
     response=Joined,
-    errors=(410,),
+    errors=(409, 410),
 )
 def sign_in(caller: Caller, body: SignIn) -> Joined:
-    return Joined.model_validate(services().inbound_sms.sign_in(body.login))
+    return Joined.model_validate(services().devices.sign_in(body.login))
+
+
+class SignInLink(RequestModel):
+    channel: Literal["sms", "email"]
+
+
+@routes.operation(
+    "POST",
+    "/v1/me/sign-in-link",
+    allowed=MEMBER,
+    summary="Send a one-time link that signs another device in, to a verified phone or email",
+    body=SignInLink,
+    status=202,
+    errors=(409, 429),
+)
+def send_sign_in_link(caller: Caller, body: SignInLink) -> None:
+    services().devices.send_link(caller, body.channel)
+
+
+class Device(ResponseModel):
+    device_id: str
+    created_at: Instant
+    last_seen_at: Instant | None = Field(description="to the hour; null until first used")
+    current: bool = Field(description="the device making this request")
+
+
+class Devices(ResponseModel):
+    devices: list[Device]
+
+
+@routes.operation(
+    "GET",
+    "/v1/me/devices",
+    allowed=MEMBER,
+    summary="The devices signed in to this membership",
+    response=Devices,
+)
+def list_devices(caller: Caller) -> Devices:
+    return Devices(devices=[Device.model_validate(view) for view in services().devices.devices(caller)])
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/me/devices/{device_id}",
+    allowed=MEMBER,
+    summary="Sign one device out: its token stops working",
+    status=204,
+    errors=(404, 409),
+)
+def sign_out_device(caller: Caller, device_id: str) -> None:
+    services().devices.sign_out(caller, device_id)

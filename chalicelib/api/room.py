@@ -36,6 +36,11 @@ class CrisisResource(ResponseModel):
     name: str
     how: str
     detail: str
+    tel: str | None = Field(default=None, description="A tel: URI to call", examples=["tel:988"])
+    sms: str | None = Field(
+        default=None, description="An sms: URI to text", examples=["sms:741741?body=HOME"]
+    )
+    url: str | None = Field(default=None, description="The service's own page")
 
 
 class PostedMessage(ResponseModel):
@@ -47,6 +52,7 @@ class PostedMessage(ResponseModel):
         default=None,
         description="For the writer alone: why a phone number or email in the message was hidden",
     )
+    alerted: bool = Field(default=False, description="A facilitator was alerted (a crisis)")
 
 
 class Cursor(QueryModel):

@@ -86,6 +86,7 @@ class Session(ResponseModel):
     waitlisted: int
     my_rsvp: Literal["going", "waitlisted"] | None
     position: int | None = Field(description="The caller's waitlist place")
+    moved_from: Instant | None = Field(default=None, description="Its start before it was moved")
 
 
 class Series(ResponseModel):

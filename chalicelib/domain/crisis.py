@@ -1,9 +1,9 @@
 """Crisis language in room messages: a detector that only flags, and the help shown privately.
 
 When a message reads as someone at risk of ending their life or hurting themselves, the
-writer is shown `RESOURCES` privately and a facilitator is alerted. Nothing else happens
-automatically: no reply in the room, no counselling, no mute or ban. The flag (and its
-category) is recorded, never the text.
+writer is shown their country's crisis lines (`crisis_lines`) privately and a facilitator is
+alerted. Nothing else happens automatically: no reply in the room, no counselling, no mute or
+ban. The flag (and its category) is recorded, never the text.
 
 Policy:
 
@@ -43,7 +43,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 SUICIDE = "suicide"
 SELF_HARM = "self_harm"
@@ -56,37 +56,6 @@ class CrisisAssessment:
 
 
 NOT_FLAGGED = CrisisAssessment(flagged=False, category=None)
-
-
-@dataclass(frozen=True)
-class Resource:
-    name: str
-    how: str
-    detail: str
-
-
-RESOURCES = (
-    Resource(
-        name="988 Suicide & Crisis Lifeline",
-        how="Call or text 988",
-        detail="Free and confidential, 24/7. You can also chat at 988lifeline.org.",
-    ),
-    Resource(
-        name="Crisis Text Line",
-        how="Text HOME to 741741",
-        detail="Free, 24/7 support by text from a trained crisis counselor.",
-    ),
-    Resource(
-        name="Emergency services",
-        how="Call 911",
-        detail="If you or someone else is in immediate danger.",
-    ),
-)
-
-
-def resources() -> list[dict[str, str]]:
-    """The crisis resources as plain dicts (`name`, `how`, `detail`) for the API layer."""
-    return [asdict(resource) for resource in RESOURCES]
 
 
 # --- normalisation ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class Caller:
     subject_id: str | None = None
     group_id: str | None = None
     removed: bool = False  # a member a facilitator removed: known, but refused everywhere
+    device_id: str | None = None  # which of a member's devices holds the token
 
     @property
     def is_anonymous(self) -> bool:
@@ -44,6 +45,11 @@ ADMIN = Caller(Role.ADMIN, subject_id="admin")
 def new_token(role: Role) -> str:
     """A fresh bearer token for a facilitator or member."""
     return _PREFIX[role] + secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def legacy_device_id(token_hash: str) -> str:
+    """The device id of a member token made before devices had their own ids."""
+    return f"dev_{token_hash[:16]}"
 
 
 def hash_token(token: str) -> str:

@@ -62,6 +62,25 @@ def joined_reply(handle: str, link: str) -> str:
     return f"{PROGRAM}: welcome, {safe}. Tap to open your group: {link} Reply STOP to opt out."
 
 
+def sign_in_reply(link: str, minutes: int) -> str:
+    return (
+        f"{PROGRAM}: tap to sign in on another device: {link} It works once, for {minutes} minutes. "
+        "If you did not ask for it, ignore this."
+    )
+
+
+def crisis_reply(lines: list[dict[str, str]]) -> str:
+    """The crisis help by SMS: the country's first line and its emergency number (or the
+    international directory), in at most two segments."""
+    first, last = lines[0], lines[-1]
+    if "tel" in first or "sms" in first:
+        reach = f"{first['how']} ({first['name']}), free and confidential."
+    else:
+        reach = f"{first['how']}: {first.get('url', '')}"
+    text = f"{PROGRAM}: you are not alone. {reach} {last['how']} if you are in danger now."
+    return "".join(char for char in text if is_gsm7(char))
+
+
 def parse_keyword(body: str) -> tuple[str, str]:
     """(keyword, rest) of an inbound text: case-insensitive, trimmed, punctuation-tolerant."""
     words = re.sub(r"[^\w\s-]", " ", body).split()

@@ -8,6 +8,7 @@ this *its* facilitator?) live in the services that own the resource.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from chalicelib import keyring
 from chalicelib.domain.identity import ADMIN, ANONYMOUS, Caller, Role, hash_token, same_secret
@@ -29,7 +30,7 @@ class Authenticator:
         if admin and same_secret(token, admin):
             return ADMIN
         if token.startswith(("hf_", "hm_")):
-            found = self.credentials.get(hash_token(token))
+            found = self.credentials.get(hash_token(token), seen_at=datetime.now(UTC))
             if found is not None:
                 return found
         raise UnauthorizedError("This token is not valid.")

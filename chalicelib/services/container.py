@@ -7,6 +7,7 @@ from functools import cache
 
 from chalicelib.notify.queue import ReminderQueue
 from chalicelib.services.contact import ContactService
+from chalicelib.services.devices import DeviceService
 from chalicelib.services.email_feedback import EmailFeedback
 from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
@@ -29,6 +30,7 @@ class Services:
     groups: GroupService
     membership: MembershipService
     contact: ContactService
+    devices: DeviceService
     series: SeriesService
     rsvps: RsvpService
     sessions: SessionService
@@ -67,11 +69,13 @@ def services() -> Services:
         releasers=[lambda member: rsvps.release_member(member.group_id, member.member_id)],
         on_removed=[moderation.member_removed],  # the room's audit trail and live connections
     )
+    devices = DeviceService(membership)
     return Services(
         facilitators=FacilitatorService(),
         groups=groups,
         membership=membership,
         contact=ContactService(membership=membership),
+        devices=devices,
         series=series,
         rsvps=rsvps,
         sessions=sessions,
@@ -81,7 +85,7 @@ def services() -> Services:
         live=live,
         reminder_sweep=sweep,
         reminder_worker=worker,
-        inbound_sms=InboundSms(membership=membership),
+        inbound_sms=InboundSms(membership=membership, devices=devices),
         email_feedback=EmailFeedback(),
         admission=Admission(groups, membership),
     )

@@ -13,20 +13,19 @@ send that reply twice.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chalicelib import crypto
-from chalicelib.domain import sms_text
-from chalicelib.domain.identity import ANONYMOUS, hash_token
+from chalicelib.domain import crisis_lines, sms_text
+from chalicelib.domain.identity import ANONYMOUS
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.templates import check_sms
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, RateLimitedError
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
-from chalicelib.services.membership import MembershipService, NewMembership
-from chalicelib.services.sms_policy import SmsPolicy, phone_hash
+from chalicelib.services.devices import DeviceService
+from chalicelib.services.membership import MembershipService
+from chalicelib.services.sms_policy import SmsPolicy, country_of, phone_hash
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.members import ACTIVE, AlreadyMemberError, MemberItem, MemberRepository
@@ -34,6 +33,7 @@ from chalicelib.store.sms import DuplicateMessageError, SmsRepository
 
 LOGIN_BYTES = 24
 BAD_CODES_PER_HOUR = 3
+CRISIS_REPLIES_PER_DAY = 5
 
 
 class InboundSms:
@@ -46,6 +46,7 @@ class InboundSms:
         policy: SmsPolicy | None = None,
         outbound: Callable[[], Sender] = sender,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        devices: DeviceService | None = None,
     ) -> None:
         self.clock = clock  # wall time, for the claim's lease (`at` is when the text was sent)
         self.membership = membership or MembershipService()
@@ -54,6 +55,9 @@ class InboundSms:
         self.counters = counters or CounterRepository()
         self.policy = policy or SmsPolicy(self.sms, self.counters)
         self.outbound = outbound
+        self.devices = devices or DeviceService(
+            self.membership, self.members, sms=self.sms, counters=self.counters
+        )
 
     def handle(
         self, from_number: str, body: str, *, message_id: str, at: datetime | None = None
@@ -84,6 +88,8 @@ class InboundSms:
             replies = [sms_text.help_reply(_support())]
         elif keyword == sms_text.JOIN:
             replies = self._join(from_number, rest, at)
+        elif _reads_as_crisis(body):
+            replies = self._crisis(from_number, at)
         else:
             replies = self._unknown(from_number, at)
         sent = []
@@ -92,15 +98,6 @@ class InboundSms:
                 self.outbound().sms(from_number, check_sms(reply))
                 sent.append(reply)
         return sent
-
-    def sign_in(self, login: str, now: datetime | None = None) -> NewMembership:
-        """Exchange a one-time SMS sign-in link (used once, within a day) for the member's token."""
-        item = self.sms.use_login(hash_token(login), now or datetime.now(UTC))
-        member = self.members.get(item.group_id, item.member_id)
-        if member is None or member.status != ACTIVE:
-            raise GoneError("This sign-in link has expired or was used.")
-        token = crypto.open_sealed("token", item.token_enc)
-        return NewMembership(member.member_id, member.group_id, member.handle, token, member.timezone)
 
     # --- opting out and in ----------------------------------------------------------------
 
@@ -148,9 +145,14 @@ class InboundSms:
         ):  # before "already a member"
             return [sms_text.REMOVED_REPLY]
         # a member who joined on the web and verified this phone later holds no phone item
-        mine = [m for m in self.members.by_phone(hashed) if m.group_id == group_id and m.status == ACTIVE]
-        if mine:
-            return [self._welcome(mine[0], self.membership.reissue_token(mine[0]), at)]
+        # only a phone its member verified: a number someone else typed in signs nobody into theirs
+        mine = [
+            m
+            for m in self.members.by_phone(hashed)
+            if m.group_id == group_id and m.status == ACTIVE and m.phone_status == "verified"
+        ]
+        if mine:  # already a member: a link that signs this phone in as one more device
+            return [self._welcome(mine[0], None, at)]
         try:
             joined = self.membership.join(ANONYMOUS, code, None, None, phone=number, now=at)
         except AlreadyMemberError as exc:  # texted twice, or a redelivery after the join landed
@@ -163,7 +165,7 @@ class InboundSms:
                 return [sms_text.CLOSED_REPLY]
             if member.status != ACTIVE:
                 return [sms_text.REMOVED_REPLY]
-            return [self._welcome(member, self.membership.reissue_token(member), at)]
+            return [self._welcome(member, None, at)]
         except NotFoundError:
             return self._bad_code(hashed, at)
         except (GoneError, ConflictError):
@@ -174,13 +176,9 @@ class InboundSms:
         count("sms_joins")
         return [self._welcome(member, joined.token, at)]
 
-    def _welcome(self, member: MemberItem, token: str, at: datetime) -> str:
-        login = secrets.token_urlsafe(LOGIN_BYTES)
-        self.sms.create_login(
-            hash_token(login), member.group_id, member.member_id, crypto.seal("token", token), at
-        )
-        link = f"{get_settings().public_base_url}/g/{member.group_id}#login={login}"
-        return sms_text.joined_reply(member.handle, link)
+    def _welcome(self, member: MemberItem, token: str | None, at: datetime) -> str:
+        """The reply with a sign-in link: the new membership's own token, or a new device."""
+        return sms_text.joined_reply(member.handle, self.devices.link(member, at, token))
 
     def _bad_code(self, hashed: str, at: datetime) -> list[str]:
         try:
@@ -188,6 +186,15 @@ class InboundSms:
         except RateLimitedError:
             return []  # guessing codes by SMS earns silence
         return [sms_text.BAD_CODE_REPLY]
+
+    def _crisis(self, number: str, at: datetime) -> list[str]:
+        """Crisis words get the help the room shows, for the number's country (a few a day)."""
+        try:
+            self.counters.hit("sms-crisis", phone_hash(number), CRISIS_REPLIES_PER_DAY, 86400, at)
+        except RateLimitedError:
+            return []
+        count("crisis_flags", channel="sms")
+        return [sms_text.crisis_reply(crisis_lines.for_country(country_of(number)))]
 
     def _unknown(self, number: str, at: datetime) -> list[str]:
         try:
@@ -198,6 +205,12 @@ class InboundSms:
 
 
 _KNOWN = sms_text.OPT_OUT_WORDS | sms_text.OPT_IN_WORDS | sms_text.HELP_WORDS | {sms_text.JOIN}
+
+
+def _reads_as_crisis(body: str) -> bool:
+    from chalicelib.domain import crisis  # its patterns take ~50 ms to compile: only for free text
+
+    return crisis.assess(body).flagged
 
 
 def _support() -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import crypto
-from chalicelib.domain import handles, preferences
+from chalicelib.domain import crisis_lines, handles, preferences
 from chalicelib.domain.contact import mask_email, mask_phone
 from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
@@ -36,10 +36,20 @@ from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
 from chalicelib.store.credentials import CredentialRepository
 from chalicelib.store.groups import GroupRepository, InviteRepository
-from chalicelib.store.members import ACTIVE, REMOVED, VERIFIED, MemberItem, MemberRepository
+from chalicelib.store.members import (
+    ACTIVE,
+    REMOVED,
+    VERIFIED,
+    DevicesChangedError,
+    MemberItem,
+    MemberRepository,
+    device_entry,
+    device_tokens,
+)
 
 GENERATED_ATTEMPTS = 6
 FEED_TOKEN_BYTES = 24
+DEVICE_RACE_ATTEMPTS = 3  # a device signing in during erasure or removal makes it read again
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,9 @@ class MeView:
     reminders: dict[str, Any]
     contact: dict[str, ContactStatus | None]
     calendar_url: str | None
+    country: str | None  # chosen, else from the time zone; chooses the crisis lines shown
+    muted_until: datetime | None  # when the last mute ends (or ended)
+    sms_countries: list[str]  # where Hearth can text: the phone entry says so before a number is typed
 
 
 UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
@@ -90,6 +103,13 @@ def checked_timezone(name: str, field: str = "timezone") -> str:
     except TimezoneError as exc:
         raise ValidationError({field: str(exc)}) from exc
     return name
+
+
+def checked_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code the tz database knows, upper-cased; 422 otherwise."""
+    if code.upper() not in crisis_lines.countries():
+        raise ValidationError({"country": "Use a two-letter country code (ISO 3166-1), such as DE."})
+    return code.upper()
 
 
 def checked_handle(raw: str) -> tuple[str, str]:
@@ -189,10 +209,10 @@ class MembershipService:
         self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
     ) -> NewMembership:
         """One transaction: the invite use, the seat and handle, the membership, its credentials."""
-        member_id = new_id("mem")
+        member_id, device_id = new_id("mem"), new_id("dev")
         token = new_token(Role.MEMBER)
         feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
-        caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id)
+        caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id, device_id=device_id)
         contact: dict[str, Any] = {}
         if phone is not None:  # they texted from this number, which proves they hold it
             contact = {
@@ -209,6 +229,8 @@ class MembershipService:
             reminders=preferences.ReminderPreferences().to_dict(),
             status=ACTIVE,
             token_hash=hash_token(token),
+            devices={device_id: device_entry(hash_token(token), now)},
+            devices_rev=0,
             feed_hash=hash_token(feed_token),
             feed_enc=crypto.seal("feed", feed_token),
             **contact,
@@ -268,6 +290,9 @@ class MembershipService:
             reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
             contact=contact,
             calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
+            country=crisis_lines.country_for(member.country, member.timezone),
+            muted_until=member.muted_until,
+            sms_countries=sorted(get_settings().sms_countries),
         )
 
     def me(self, caller: Caller) -> MeView:
@@ -280,6 +305,7 @@ class MembershipService:
         handle: str | None,
         timezone: str | None,
         reminders: preferences.ReminderPreferences | None,
+        country: str | None = None,
     ) -> MeView:
         member = self.member(caller)
         if timezone is not None:
@@ -301,6 +327,7 @@ class MembershipService:
                 timezone=timezone,
                 reminders=None if reminders is None else reminders.to_dict(),
                 handle=new_handle,
+                country=None if country is None else checked_country(country),
             )
         except Exception:
             if swapped is not None:
@@ -315,16 +342,6 @@ class MembershipService:
         return calendar_url(feed_token)
 
     # --- leaving -------------------------------------------------------------------------
-
-    def reissue_token(self, member: MemberItem) -> str:
-        """A new bearer token for a membership; the old one stops working."""
-        token = new_token(Role.MEMBER)
-        caller = Caller(Role.MEMBER, subject_id=member.member_id, group_id=member.group_id)
-        self.credentials.create(hash_token(token), caller)
-        old = member.token_hash
-        self.members.replace_token(member, hash_token(token))
-        self.credentials.revoke(old)
-        return token
 
     def unsubscribe_link(self, token: str, channel: str) -> None:
         """Act on a signed unsubscribe link; 404 for a link Hearth did not make."""
@@ -347,17 +364,26 @@ class MembershipService:
         count("unsubscribes", channel=channel)
 
     def erase(self, caller: Caller) -> None:
-        """Leave the group and erase everything Hearth holds about this membership, now."""
+        """Leave the group and erase everything Hearth holds about this membership, now: every
+        device it is signed in on stops working in the same transaction."""
         member = self.member(caller)
         for eraser in self.erasers:
             eraser(member)
-        self.members.erase(
-            member,
-            [
-                self.credentials.item(member.token_hash, caller),
-                self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
-            ],
-        )
+        for attempt in range(DEVICE_RACE_ATTEMPTS):
+            tokens = {member.token_hash, *device_tokens(member).values()}
+            try:
+                self.members.erase(
+                    member,
+                    [
+                        *(self.credentials.item(token_hash, caller) for token_hash in sorted(tokens)),
+                        self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
+                    ],
+                )
+                break
+            except DevicesChangedError:
+                if attempt == DEVICE_RACE_ATTEMPTS - 1:
+                    raise
+                member = self.member(caller)  # a device signed in meanwhile: erase it too
         count("erasures")
 
     def remove(self, caller: Caller, group_id: str, member_id: str) -> None:
@@ -370,8 +396,18 @@ class MembershipService:
             self.groups.ban_phone(group_id, member.phone_hash)
         for release in self.releasers:  # before the status flips, so a retried removal redoes them
             release(member)
-        self.members.mark_removed(member)
-        self.credentials.mark_removed(member.token_hash)
+        for attempt in range(DEVICE_RACE_ATTEMPTS):
+            # every device is refused before the status flips, so a retried removal redoes it, and
+            # the flip holds only if no device signed in meanwhile
+            for token_hash in sorted({member.token_hash, *device_tokens(member).values()}):
+                self.credentials.mark_removed(token_hash)
+            try:
+                self.members.mark_removed(member)
+                break
+            except ConflictError:
+                if attempt == DEVICE_RACE_ATTEMPTS - 1:
+                    raise
+                member = self.members.require(group_id, member_id)
         self.groups.release_seat(group_id)
         for hook in self.on_removed:
             hook(caller, member)

@@ -95,6 +95,7 @@ class SessionView:
     waitlisted: int
     my_rsvp: str | None
     position: int | None
+    moved_from: datetime | None = None  # the start it had before a facilitator moved it
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def session_view(caller: Caller, occurrence: Occurrence) -> SessionView:
         waitlisted=len(waitlist),
         my_rsvp=mine,
         position=position,
+        moved_from=occurrence.original_start if start != occurrence.original_start else None,
     )
 
 

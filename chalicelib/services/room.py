@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import crypto
+from chalicelib.domain import crisis_lines
 from chalicelib.domain import room as rules
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import (
@@ -62,6 +63,17 @@ class _Author:
     role: str
     name: str
     membership: keys.Key | None  # a member's, re-checked when the message is written
+    country: str | None = None  # a member's, for the crisis lines they are shown
+
+
+class MutedError(ForbiddenError):
+    """The writer is muted; carries their country, for the help a crisis post still gets."""
+
+    code = "muted"
+
+    def __init__(self, message: str, *, country: str | None) -> None:
+        super().__init__(message)
+        self.country = country
 
 
 class RoomService:
@@ -100,10 +112,12 @@ class RoomService:
             if member.status == REMOVED:
                 raise ForbiddenError("You were removed from this group.", code="removed")
             if member.muted_until is not None and member.muted_until > now:
-                raise ForbiddenError(
-                    f"A facilitator muted you in this room until {iso(member.muted_until)}.", code="muted"
+                raise MutedError(
+                    f"A facilitator muted you in this room until {iso(member.muted_until)}.",
+                    country=crisis_lines.country_for(member.country, member.timezone),
                 )
-            author = _Author(member.member_id, MEMBER, member.handle, member_key)
+            country = crisis_lines.country_for(member.country, member.timezone)
+            author = _Author(member.member_id, MEMBER, member.handle, member_key, country)
             return author, live_registry(found.get(live_key))
         if caller.role is Role.FACILITATOR:
             wanted = [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), live_key]
@@ -133,6 +147,7 @@ class RoomService:
         now = self.clock()
         # Facilitators are not assessed: they quote the resources and name the topic on purpose.
         assessment = crisis.assess(body) if caller.role is Role.MEMBER else crisis.NOT_FLAGGED
+        author: _Author | None = None
         try:
             author, live = self._author(caller, group_id, now)
             message = self._write(group_id, author, body, assessment, now)
@@ -140,14 +155,16 @@ class RoomService:
             if not assessment.flagged or exc.code not in ("muted", "rate_limited"):
                 raise
             self._record_crisis(group_id, None, assessment.category, now, write=True)
-            raise RefusedWithHelpError(exc, crisis.resources()) from exc
+            country = exc.country if isinstance(exc, MutedError) else (author.country if author else None)
+            raise RefusedWithHelpError(exc, crisis_lines.for_country(country)) from exc
         if assessment.flagged:
             self._record_crisis(group_id, message.message_id, assessment.category, now, write=False)
         self.live.message(group_id, live, message, now)
         return Posted(
             message=message_view(message, caller),
-            resources=crisis.resources() if assessment.flagged else None,
+            resources=crisis_lines.for_country(author.country) if assessment.flagged else None,
             notice=rules.MASKED_NOTICE if masked else None,
+            alerted=assessment.flagged,
         )
 
     def _write(

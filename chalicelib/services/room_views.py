@@ -64,6 +64,7 @@ class Posted:
     message: MessageView
     resources: list[dict[str, str]] | None
     notice: str | None = None  # told to the writer alone: why their words were changed
+    alerted: bool = False  # the post alerted a facilitator (a crisis)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.identity import legacy_device_id
 from chalicelib.errors import ConflictError, DependencyError, GoneError, HearthError, NotFoundError
 from chalicelib.store import keys
 from chalicelib.store.base import CONDITION_CODES, conditional, dependency
@@ -60,6 +61,10 @@ class MemberItem(HearthItem, discriminator="member"):
     feed_hash = UnicodeAttribute()
     feed_enc = BinaryAttribute(legacy_encoding=False)
     muted_until = UTCDateTimeAttribute(null=True)
+    # every signed-in device: {device_id: {"token_hash", "created_at"}}; `devices_rev` counts changes
+    devices = JSONAttribute(null=True)
+    devices_rev = NumberAttribute(null=True)
+    country = UnicodeAttribute(null=True)  # ISO 3166-1 alpha-2 the member chose (else from the zone)
     phone_changed_at = UTCDateTimeAttribute(null=True)  # sent time of the SMS that last set phone_status
 
     phone_enc = BinaryAttribute(null=True, legacy_encoding=False)
@@ -106,6 +111,38 @@ def contact_attributes(channel: str) -> dict[str, Any]:
         name: getattr(MemberItem, f"{prefix}_{name}")
         for name in ("enc", "hash", "status", "code_hash", "code_expires", "code_tries")
     }
+
+
+MAX_DEVICES = 10
+
+
+def device_tokens(member: MemberItem) -> dict[str, str]:
+    """The membership's devices: device id -> token hash (a membership from before devices has
+    its one token as its one device)."""
+    return {device_id: entry["token_hash"] for device_id, entry in device_entries(member).items()}
+
+
+def device_entry(token_hash: str, created_at: datetime) -> dict[str, str]:
+    return {"token_hash": token_hash, "created_at": created_at.isoformat()}
+
+
+def device_entries(member: MemberItem) -> dict[str, dict[str, str]]:
+    if member.devices is not None:
+        return dict(member.devices)
+    return {legacy_device_id(member.token_hash): device_entry(member.token_hash, member.created_at)}
+
+
+def devices_unchanged(member: MemberItem) -> Condition:
+    """The device list is still the one `member` was read with (no device added or signed out)."""
+    if member.devices_rev is None:
+        return MemberItem.devices_rev.does_not_exist()
+    return MemberItem.devices_rev == member.devices_rev
+
+
+class DevicesChangedError(ConflictError):
+    """The membership's devices changed between the read and the write: read again and retry."""
+
+    code = "devices_changed"
 
 
 def _contact_index(channel: str) -> tuple[Any, Any, Callable[[str], str]]:
@@ -217,12 +254,18 @@ class MemberRepository:
     def erase(self, member: MemberItem, others: Iterable[HearthItem]) -> None:
         """Delete a membership, its credentials and its phone's place, and free its seat, in one
         transaction: a failure changes nothing and the retry does it all; a retry after success
-        finds no membership (404)."""
+        finds no membership (404). `others` holds every device's credential: a device signed in
+        meanwhile fails the transaction (`DevicesChangedError`), so none outlives the membership."""
         bind()
         group_key = keys.group(member.group_id)
-        gone = NotFoundError("No such member in this group.")
-        with conditional(lambda: gone), TransactWrite(connection=connection()) as transaction:
-            transaction.delete(member, condition=MemberItem.pk.exists())
+
+        def failed() -> HearthError:
+            if self._current(member) is None:
+                return NotFoundError("No such member in this group.")
+            return DevicesChangedError("Your devices changed meanwhile; try again.")
+
+        with conditional(failed), TransactWrite(connection=connection()) as transaction:
+            transaction.delete(member, condition=MemberItem.pk.exists() & devices_unchanged(member))
             for item in others:
                 transaction.delete(item)
             if member.phone_hash:
@@ -233,6 +276,77 @@ class MemberRepository:
                 release_actions(member.handle_key),
                 GroupItem.pk.exists(),
             )
+
+    def add_device(
+        self,
+        member: MemberItem,
+        device_id: str,
+        token_hash: str,
+        credential: HearthItem,
+        now: datetime,
+        login: HearthItem | None = None,
+    ) -> None:
+        """Sign a new device in, in one transaction: the device on the membership, its credential,
+        and the one-time link it used (consumed, so two clicks make one device). `GoneError` when
+        the link was used or the membership ended; `DevicesChangedError` when another device
+        changed the list meanwhile (read again and retry)."""
+        devices = device_entries(member)
+        if len(devices) >= MAX_DEVICES:
+            raise ConflictError(
+                "This membership is signed in on too many devices; sign one out first.",
+                code="too_many_devices",
+            )
+        devices[device_id] = device_entry(token_hash, now)
+        bind()
+
+        def failed() -> HearthError:
+            if login is not None and not self._exists(login):
+                return GoneError("This sign-in link has expired or was used.")
+            current = self._current(member)
+            if current is None or current.status != ACTIVE:
+                return GoneError("This sign-in link has expired or was used.")
+            return DevicesChangedError("Your devices changed meanwhile; try again.")
+
+        with conditional(failed), TransactWrite(connection=connection()) as transaction:
+            transaction.update(
+                member,
+                [MemberItem.devices.set(devices), MemberItem.devices_rev.set((member.devices_rev or 0) + 1)],
+                condition=MemberItem.pk.exists() & (MemberItem.status == ACTIVE) & devices_unchanged(member),
+            )
+            transaction.save(credential, condition=HearthItem.pk.does_not_exist())
+            if login is not None:
+                transaction.delete(login, condition=HearthItem.pk.exists())
+
+    def remove_device(self, member: MemberItem, device_id: str, credential: HearthItem) -> None:
+        """Sign one device out: off the membership and its credential deleted, in one transaction."""
+        devices = device_entries(member)
+        devices.pop(device_id, None)
+        bind()
+        changed = DevicesChangedError("Your devices changed meanwhile; try again.")
+        with conditional(lambda: changed), TransactWrite(connection=connection()) as transaction:
+            transaction.update(
+                member,
+                [MemberItem.devices.set(devices), MemberItem.devices_rev.set((member.devices_rev or 0) + 1)],
+                condition=MemberItem.pk.exists() & devices_unchanged(member),
+            )
+            transaction.delete(credential)
+
+    @staticmethod
+    def _current(member: MemberItem) -> MemberItem | None:
+        with dependency():
+            try:
+                return MemberItem.get(member.pk, member.sk, consistent_read=True)
+            except MemberItem.DoesNotExist:
+                return None
+
+    @staticmethod
+    def _exists(item: HearthItem) -> bool:
+        with dependency():
+            try:
+                type(item).get(item.pk, item.sk, consistent_read=True)
+            except type(item).DoesNotExist:
+                return False
+        return True
 
     def get(self, group_id: str, member_id: str, consistent: bool = False) -> MemberItem | None:
         bind()
@@ -327,9 +441,12 @@ class MemberRepository:
         timezone: str | None = None,
         reminders: dict[str, Any] | None = None,
         handle: tuple[str, str] | None = None,
+        country: str | None = None,
     ) -> None:
         """Change what is given (handle as (display, key)) while the membership is active; 409 if not."""
         actions: list[Action] = []
+        if country is not None:
+            actions.append(MemberItem.country.set(country))
         if timezone is not None:
             actions.append(MemberItem.timezone.set(timezone))
         if reminders is not None:
@@ -368,6 +485,7 @@ class MemberRepository:
         self.update(
             item,
             [MemberItem.status.set(REMOVED), MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove(), *wipe],
+            devices_unchanged(item),  # a device signed in meanwhile is refused first, then this is redone
         )
 
     def contact_unusable(self, item: MemberItem, channel: str, status: str) -> None:

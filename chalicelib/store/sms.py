@@ -39,7 +39,8 @@ class OptOutItem(HearthItem, discriminator="opt_out"):
 class LoginItem(HearthItem, discriminator="login"):
     group_id = UnicodeAttribute()
     member_id = UnicodeAttribute()
-    token_enc = BinaryAttribute(legacy_encoding=False)
+    # a first sign-in hands over the token the join made; without it the link signs in a new device
+    token_enc = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 class DuplicateMessageError(ConflictError):
@@ -140,7 +141,13 @@ class SmsRepository:
                 return False
 
     def create_login(
-        self, token_hash: str, group_id: str, member_id: str, token_enc: bytes, now: datetime
+        self,
+        token_hash: str,
+        group_id: str,
+        member_id: str,
+        token_enc: bytes | None,
+        now: datetime,
+        lifetime: timedelta = LOGIN_LIFETIME,
     ) -> None:
         bind()
         key = keys.login(token_hash)
@@ -151,11 +158,11 @@ class SmsRepository:
                 group_id=group_id,
                 member_id=member_id,
                 token_enc=token_enc,
-                expires_at=now + LOGIN_LIFETIME,
+                expires_at=now + lifetime,
             ).save()
 
-    def use_login(self, token_hash: str, now: datetime) -> LoginItem:
-        """Consume a sign-in link once; `GoneError` if it is unknown, used or expired."""
+    def login(self, token_hash: str, now: datetime) -> LoginItem:
+        """A sign-in link not yet used nor expired (without using it); `GoneError` otherwise."""
         bind()
         key = keys.login(token_hash)
         gone = GoneError("This sign-in link has expired or was used.")
@@ -166,6 +173,12 @@ class SmsRepository:
                 raise gone from None
         if item.expires_at is None or item.expires_at <= now:
             raise gone
+        return item
+
+    def use_login(self, token_hash: str, now: datetime) -> LoginItem:
+        """Consume a sign-in link once; `GoneError` if it is unknown, used or expired."""
+        item = self.login(token_hash, now)
+        gone = GoneError("This sign-in link has expired or was used.")
         with conditional(lambda: gone):  # only one of two racing clicks wins
             item.delete(condition=LoginItem.pk.exists())
         return item

@@ -26,12 +26,13 @@
     return decodeURIComponent(parts[parts.length - 1] || "");
   }
 
-  function ApiError(status, code, message, fields, resources) {
+  function ApiError(status, code, message, fields, resources, alerted) {
     this.status = status;
     this.code = code;
     this.message = message;
     this.fields = fields || {};
     this.resources = resources || null; // crisis help travels even on a refusal
+    this.alerted = !!alerted; // and so does the word that a facilitator was told
   }
   ApiError.prototype = Object.create(Error.prototype);
   ApiError.prototype.constructor = ApiError;
@@ -61,7 +62,8 @@
           var message = (data && data.message) || "Something went wrong. Please try again.";
           if (response.status === 429 && retry) message += " (You can try again in " + retry + " seconds.)";
           throw new ApiError(
-            response.status, (data && data.code) || "error", message, data && data.fields, data && data.resources
+            response.status, (data && data.code) || "error", message, data && data.fields, data && data.resources,
+            data && data.alerted
           );
         });
       },

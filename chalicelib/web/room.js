@@ -32,7 +32,7 @@
   function call(method, path, body) {
     return H.api(method, path, { token: token, body: body }).catch(function (error) {
       if (leaving) throw error;
-      if (error.status === 401) signedOut("This device is no longer signed in to this group. If you still belong to it, open your invite link again.", true);
+      if (error.status === 401) signedOut("This device is no longer signed in to this group. To come back as the same member, open a sign-in link: on a device that is still signed in, choose “Use Hearth on another device”, or text JOIN and your invite code from your verified phone.", true);
       else if (error.status === 403 && error.code === "removed") signedOut("You're no longer a member of this group.", true);
       throw error;
     });
@@ -235,10 +235,18 @@
         actions.appendChild(rsvpButton(session, "DELETE", "Leave the waitlist", "secondary", region));
       }
     }
+    var soon = null;
+    if (!cancelled && now >= start && now < end) soon = el("span", { className: "tag ok" }, "Happening now");
+    else if (!cancelled && start > now && start - now <= 60 * 60000) {
+      var minutes = Math.max(1, Math.round((start - now) / 60000));
+      soon = el("span", { className: "tag" }, "Starts in " + minutes + (minutes === 1 ? " minute" : " minutes"));
+    }
+    var moved = session.moved_from && !cancelled ? el("div", { className: "meta" }, "Moved from " + H.when(session.moved_from, zone())) : null;
     return el(
       "li",
       { className: "session" + (cancelled ? " cancelled" : ""), dataset: { session: session.session_id } },
-      el("div", { className: "when" }, H.when(session.start, zone())),
+      el("div", { className: "when" }, H.when(session.start, zone()), soon ? " " : null, soon),
+      moved,
       el("div", { className: "meta" }, session.title + " · " + minutesBetween(session.start, session.end) + " minutes"),
       cancelled ? el("p", null, el("span", { className: "tag danger" }, "Cancelled")) : el("div", { className: "meta" }, seats),
       mine ? el("p", null, mine) : null,
@@ -254,16 +262,33 @@
         return call(method, "/v1/sessions/" + encodeURIComponent(session.session_id) + "/rsvp");
       }, method === "PUT" ? "Saving your place…" : "Cancelling…").then(function (result) {
         var text = "Your place is cancelled.";
-        if (result && result.status === "going") text = "You're going. See you there.";
-        if (result && result.status === "waitlisted") text = "The session is full, so you're number " + result.position + " on the waitlist. We'll let you know if a place opens.";
+        var going = result && result.status === "going";
+        if (going) text = "You're going on " + H.when(session.start, zone()) + ". See you there.";
+        if (result && result.status === "waitlisted") text = "The session is full, so you're number " + result.position + " on the waitlist. " + waitlistWord();
         return loadSessions().then(function () {
           renderSessions(session.session_id);
           var fresh = H.$("sessions").querySelector('[data-session="' + CSS.escape(session.session_id) + '"] .status');
-          H.say(fresh || H.$("sessions-status"), "ok", text);
+          var target = fresh || H.$("sessions-status");
+          H.say(target, "ok", text);
+          if (going && me.calendar_url) {
+            target.appendChild(document.createTextNode(" "));
+            target.appendChild(el("a", { href: me.calendar_url, download: "hearth.ics" }, "Add to calendar"));
+          }
         });
       }, function () {});
     });
     return button;
+  }
+
+  /** What the waitlist promises depends on how Hearth can reach the member. */
+  function waitlistWord() {
+    if (verified("sms")) return "We'll text you if a place opens.";
+    if (verified("email")) return "We'll email you if a place opens.";
+    return "Check back here, or add a phone or email under Reminders and we'll tell you if a place opens.";
+  }
+
+  function verified(channel) {
+    return !!(me && me.contact[channel] && me.contact[channel].status === "verified");
   }
 
   function joinButton(session, region, actions) {
@@ -489,16 +514,37 @@
     slot.appendChild(button);
   }
 
-  function showHelp(resources) {
+  function showHelp(resources, alerted) {
     var box = H.clear(H.$("help"));
     box.appendChild(el("p", null, el("strong", null, "It sounds like things are really hard right now. You don't have to go through this alone.")));
+    if (alerted) box.appendChild(el("p", null, "A facilitator knows and will be in touch here."));
     box.appendChild(el("p", null, "Only you can see this. You can reach someone right now:"));
     var items = el("ul");
     resources.forEach(function (r) {
-      items.appendChild(el("li", null, el("strong", null, r.name), ": " + r.how, r.detail ? el("div", { className: "small" }, r.detail) : null));
+      var links = el("div", { className: "lines" });
+      if (r.tel) links.appendChild(el("a", { href: r.tel }, "Call"));
+      if (r.sms) links.appendChild(el("a", { href: r.sms }, "Text"));
+      if (r.url) links.appendChild(el("a", { href: r.url, rel: "noopener noreferrer", target: "_blank" }, "Website"));
+      items.appendChild(el("li", null, el("strong", null, r.name), ": " + r.how, r.detail ? el("div", { className: "small" }, r.detail) : null, links.childNodes.length ? links : null));
     });
     box.appendChild(items);
     box.hidden = false;
+  }
+
+  // --- muted ----------------------------------------------------------------------------------
+
+  function mutedText() {
+    var until = me && me.muted_until;
+    if (!until || new Date(until).getTime() <= Date.now()) return "";
+    var today = H.stamp(until, zone()) === H.clock(until, zone()); // a stamp is the time alone today
+    return "A facilitator has paused your messages in this room until " + (today ? H.clock(until, zone()) : H.dayTime(until, zone())) + ". You can still read along.";
+  }
+
+  function renderMuted() {
+    var text = mutedText();
+    var note = H.$("muted-note");
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   var postForm = H.$("post-form");
@@ -520,11 +566,18 @@
       list.scrollTop = list.scrollHeight;
       merge([posted.message], false);
       list.scrollTop = list.scrollHeight;
-      if (posted.resources && posted.resources.length) showHelp(posted.resources);
+      if (posted.resources && posted.resources.length) showHelp(posted.resources, posted.alerted);
       postBody.focus();
     }, function (error) {
       // a muted or rate-limited writer whose words read as a crisis still gets the help
-      if (error && error.resources && error.resources.length) showHelp(error.resources);
+      if (error && error.resources && error.resources.length) showHelp(error.resources, error.alerted);
+      if (error && error.code === "muted") {
+        call("GET", "/v1/me").then(function (fresh) {
+          me = fresh;
+          renderMuted();
+          H.say(H.$("post-status"), "error", mutedText() || "A facilitator has paused your messages in this room for now.");
+        }, function () {});
+      }
     });
   });
   postBody.addEventListener("keydown", function (event) {
@@ -563,6 +616,46 @@
     H.$("quiet-times").hidden = !H.$("quiet-on").checked;
   });
 
+  function minuteOfDay(iso) {
+    var parts = new Intl.DateTimeFormat("en-US", { timeZone: zone(), hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso));
+    var part = function (type) { return Number(parts.filter(function (p) { return p.type === type; })[0].value); };
+    return part("hour") * 60 + part("minute");
+  }
+
+  function inQuiet(minute, quiet) {
+    var toMinute = function (hhmm) { return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)); };
+    var start = toMinute(quiet.start), end = toMinute(quiet.end);
+    return start <= end ? minute >= start && minute < end : minute >= start || minute < end;
+  }
+
+  function localTime(hhmm) {
+    var date = new Date(2000, 0, 1, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3, 5)));
+    return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }).format(date);
+  }
+
+  /** The first upcoming session every reminder of which would fall in quiet hours, if any. */
+  function silencedSession(reminders) {
+    var quiet = reminders.quiet_hours;
+    if (!quiet || !reminders.channels.length) return null;
+    var now = Date.now();
+    return sessions.filter(function (s) {
+      var start = new Date(s.start).getTime();
+      if (s.status === "cancelled" || start <= now) return false;
+      return reminders.lead_minutes.every(function (lead) {
+        return inQuiet(minuteOfDay(new Date(start - lead * 60000).toISOString()), quiet);
+      });
+    })[0] || null;
+  }
+
+  function renderQuietWarning() {
+    var box = H.$("quiet-warning");
+    var silenced = silencedSession(me.reminders);
+    box.hidden = !silenced;
+    box.textContent = silenced
+      ? "With quiet hours from " + localTime(me.reminders.quiet_hours.start) + " to " + localTime(me.reminders.quiet_hours.end) + ", no reminder would reach you for the session on " + H.when(silenced.start, zone()) + ": every reminder time falls in them. Choose another time under “When”, or shorten the quiet hours."
+      : "";
+  }
+
   H.$("reminders-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var form = event.target;
@@ -584,6 +677,7 @@
     }, "Saving…").then(function (updated) {
       me = updated;
       renderReminders();
+      renderQuietWarning();
       var text = channels.length ? "Saved. Reminders will come by " + channels.map(function (c) { return c === "sms" ? "text message" : "email"; }).join(" and ") + "." : "Saved. You won't get reminders.";
       var unverified = channels.filter(function (c) { return !(me.contact[c] && me.contact[c].status === "verified"); });
       if (unverified.length) text += " Verify your " + unverified.map(function (c) { return c === "sms" ? "phone" : "email"; }).join(" and ") + " below so they can reach you.";
@@ -596,8 +690,25 @@
     email: { key: "email", title: "email", form: "email-form", verify: "email-verify-form", input: "email", code: "email-code", state: "email-state", status: "email-status", remove: "email-remove", send: "email-send", check: "email-verify", none: "No email address yet. Add one to get reminders by email." },
   };
 
+  function countryNames(codes) {
+    var names = codes.map(function (code) {
+      try {
+        return new Intl.DisplayNames(undefined, { type: "region" }).of(code);
+      } catch (ignored) {
+        return code;
+      }
+    });
+    if (names.length < 2) return names.join("");
+    return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+  }
+
   function renderContact(channel) {
     var c = CONTACT[channel];
+    if (channel === "sms") {
+      H.$("phone-hint").textContent = me.sms_countries && me.sms_countries.length
+        ? "We can send texts to numbers in " + countryNames(me.sms_countries) + "."
+        : "Texts can't be sent from here at the moment; use email instead.";
+    }
     var found = me.contact[channel];
     var state = H.$(c.state);
     H.clear(state);
@@ -655,11 +766,15 @@
         me = updated;
         input.value = "";
         renderContact(channel);
+        renderDevices();
         H.say(H.$(c.status), "ok", channel === "sms" ? "Your phone is verified." : "Your email is verified.");
         H.$(c.state).setAttribute("tabindex", "-1");
         H.$(c.state).focus();
       }, function (error) {
-        if (error && (error.status === 409 || error.status === 410 || error.status === 422)) H.fieldError(input, error.message);
+        if (error && error.status === 422 && error.fields && error.fields.code) {
+          H.fieldError(input, error.fields.code);
+          H.say(H.$(c.status), "error", error.fields.code);
+        } else if (error && (error.status === 409 || error.status === 410 || error.status === 422)) H.fieldError(input, error.message);
       });
     });
     H.$(c.remove).addEventListener("click", function () {
@@ -670,6 +785,7 @@
       }, "Removing…").then(function (updated) {
         me = updated;
         renderContact(channel);
+        renderDevices();
         H.say(H.$(c.status), "ok", channel === "sms" ? "Your phone number was removed." : "Your email address was removed.");
         H.$(c.input).focus();
       }, function () {});
@@ -698,6 +814,51 @@
       H.say(H.$("calendar-status"), "ok", "Here is your new private link. The old one no longer works.");
     }, function () {});
   });
+
+  // --- other devices --------------------------------------------------------------------------
+
+  function renderDevices() {
+    var none = !verified("sms") && !verified("email");
+    H.$("only-way-back").hidden = !none;
+    H.$("device-links-none").hidden = !none;
+    var links = H.clear(H.$("device-links"));
+    [["sms", "Text me a sign-in link"], ["email", "Email me a sign-in link"]].forEach(function (pair) {
+      if (!verified(pair[0])) return;
+      var button = el("button", { type: "button", className: "secondary" }, pair[1]);
+      button.addEventListener("click", function () {
+        H.busy(button, H.$("device-status"), function () {
+          return call("POST", "/v1/me/sign-in-link", { channel: pair[0] });
+        }, "Sending…").then(function () {
+          H.say(H.$("device-status"), "ok", "We sent a one-time link to " + me.contact[pair[0]].masked + ". Open it on the other device within 15 minutes.");
+        }, function () {});
+      });
+      links.appendChild(button);
+    });
+  }
+
+  function loadDevices() {
+    return call("GET", "/v1/me/devices").then(function (data) {
+      var list = H.clear(H.$("devices"));
+      data.devices.forEach(function (device) {
+        var seen = device.last_seen_at ? "last used " + H.stamp(device.last_seen_at, zone()) : "not used yet";
+        var label = device.current ? "This device" : "Another device, signed in " + H.stamp(device.created_at, zone()) + ", " + seen;
+        var item = el("li", null, el("span", null, label));
+        if (!device.current) {
+          var out = el("button", { type: "button", className: "quiet", "aria-label": "Sign out " + label }, "Sign out");
+          out.addEventListener("click", function () {
+            H.busy(out, H.$("device-status"), function () {
+              return call("DELETE", "/v1/me/devices/" + encodeURIComponent(device.device_id));
+            }, "Signing it out…").then(function () {
+              H.say(H.$("device-status"), "ok", "That device is signed out.");
+              loadDevices();
+            }, function () {});
+          });
+          item.appendChild(out);
+        }
+        list.appendChild(item);
+      });
+    }, function () {});
+  }
 
   // --- leaving --------------------------------------------------------------------------------
 
@@ -737,6 +898,7 @@
     var login = new URLSearchParams(window.location.hash.slice(1)).get("login");
     if (!login) return false;
     window.history.replaceState(null, "", window.location.pathname);
+    H.say(status, "", ""); // the page waits for the button, not for a load
     H.$("sign-in").hidden = false;
     // Someone else's link must not quietly replace this browser's sign-in: say so, offer to keep it.
     var current = H.membership.get(groupId);
@@ -783,7 +945,10 @@
         renderContact("sms");
         renderContact("email");
         renderCalendar();
-        loadSessions();
+        renderMuted();
+        renderDevices();
+        loadDevices();
+        loadSessions().then(function () { if (me) renderQuietWarning(); });
         loadMessages(true).then(function () {
           if (stopped) return;
           var newest = function () { return loadMessages(false); };

@@ -138,6 +138,12 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         _with(ME, member_here=409, member_elsewhere=409),
     ),
     ("POST", "/v1/me/calendar-token"): ({}, ME),
+    ("POST", "/v1/me/sign-in-link"): (  # nobody here has a verified email
+        {"body": {"channel": "email"}},
+        _with(ME, member_here=409, member_elsewhere=409),
+    ),
+    ("GET", "/v1/me/devices"): ({}, ME),
+    ("DELETE", "/v1/me/devices/{device_id}"): ({}, _with(ME, member_here=404, member_elsewhere=404)),
     ("POST", "/v1/groups/{group_id}/series"): (
         {
             "body": {
@@ -212,6 +218,7 @@ def route_values(api, world, *, with_message: bool, with_alert: bool = False) ->
         "series_id": world["series_here"]["series_id"],
         "session_id": world["session_here"],
         "feed_token": world["feed_token"],
+        "device_id": "dev_notamongtheirs",
         "token": "grp_x.mem_y.0000",  # not signed by Hearth, so refused (test_reminders.py uses real ones)
     }
     if with_message:

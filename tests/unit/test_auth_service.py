@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from chalicelib.domain.identity import ADMIN, ANONYMOUS, Caller, Role, hash_token, new_token
@@ -14,9 +16,11 @@ class FakeCredentials:
     def __init__(self) -> None:
         self.items: dict[str, Caller] = {}
         self.lookups: list[str] = []
+        self.seen: list[datetime | None] = []
 
-    def get(self, token_hash: str) -> Caller | None:
+    def get(self, token_hash: str, seen_at: datetime | None = None) -> Caller | None:
         self.lookups.append(token_hash)
+        self.seen.append(seen_at)
         return self.items.get(token_hash)
 
 
@@ -35,6 +39,7 @@ def test_member_token_is_looked_up_by_its_hash_only():
 
     assert Authenticator(credentials).caller(token) == member
     assert credentials.lookups == [hash_token(token)]
+    assert credentials.seen[0] is not None  # the device is recorded as seen (hourly, by the repository)
 
 
 @pytest.mark.parametrize("token", ["", "hm_unknown", "random-garbage"])

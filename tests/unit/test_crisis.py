@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from chalicelib.domain import crisis
-from chalicelib.domain.crisis import SELF_HARM, SUICIDE, CrisisAssessment, assess, normalise, resources
+from chalicelib.domain.crisis import SELF_HARM, SUICIDE, CrisisAssessment, assess, normalise
 
 POSITIVES = [
     # naming it, with common misspellings
@@ -278,27 +278,3 @@ def test_assessment_records_no_text():
     assert [field.name for field in dataclasses.fields(CrisisAssessment)] == ["flagged", "category"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         assess("I want to die").flagged = False  # type: ignore[misc]
-
-
-# --- resources ---------------------------------------------------------------------------------
-
-
-def test_resources_cover_988_crisis_text_line_and_911():
-    listed = resources()
-
-    assert all(set(entry) == {"name", "how", "detail"} for entry in listed)
-    assert all(isinstance(value, str) and value for entry in listed for value in entry.values())
-    hows = " | ".join(entry["how"] for entry in listed)
-    assert "Call or text 988" in hows
-    assert "Text HOME to 741741" in hows
-    assert "Call 911" in hows
-    assert any("immediate danger" in entry["detail"] for entry in listed)
-
-
-def test_resources_are_fresh_copies_of_frozen_data():
-    listed = resources()
-    listed[0]["how"] = "changed"
-
-    assert resources()[0]["how"] == "Call or text 988"
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        crisis.RESOURCES[0].how = "changed"  # type: ignore[misc]
