@@ -160,7 +160,7 @@ class DeviceService:
         member = self.members.get(item.group_id, item.member_id)
         if member is None or member.status != ACTIVE:
             raise GoneError("This sign-in link has expired or was used.")
-        if item.token_enc is not None:  # the first sign-in after a join by text: that join's device
+        if item.token_enc:  # the first sign-in after a join by text: that join's device
             self.sms.use_login(token_hash, now)
             token = crypto.open_sealed("token", item.token_enc)
         else:

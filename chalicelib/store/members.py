@@ -134,7 +134,7 @@ def device_entries(member: MemberItem) -> dict[str, dict[str, str]]:
 
 def devices_unchanged(member: MemberItem) -> Condition:
     """The device list is still the one `member` was read with (no device added or signed out)."""
-    if member.devices_rev is None:
+    if not member.devices_rev:  # never written yet (the first change writes 1)
         return MemberItem.devices_rev.does_not_exist()
     return MemberItem.devices_rev == member.devices_rev
 
