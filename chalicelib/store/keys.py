@@ -142,6 +142,15 @@ def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
     return Key(f"LEDGER#{member_id}", f"{subject}#{channel}#{what}")
 
 
+# --- sending pace ----------------------------------------------------------------------
+
+
+def pace(channel: str, second: int) -> Key:
+    """Message parts booked on `channel` in one UTC second: each second is its own partition, so the
+    shared pace has no hot key (a second is written only while it is being booked)."""
+    return Key(f"PACE#{channel}#{second}", "PACE")
+
+
 # --- two-way SMS -----------------------------------------------------------------------
 
 
