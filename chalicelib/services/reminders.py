@@ -29,10 +29,13 @@ from chalicelib import aws, crypto
 from chalicelib.domain import preferences, recurrence, templates
 from chalicelib.domain.timezones import zone
 from chalicelib.errors import DependencyError
+from chalicelib.notify import pace
 from chalicelib.notify.senders import (
     ConfigurationSendError,
+    PacedLaterError,
     PermanentSendError,
     Sender,
+    TooLateError,
     TransientSendError,
     sender,
 )
@@ -59,6 +62,8 @@ MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
 SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
 MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
+DROPPED_LATE = "RemindersDroppedLate"  # a reminder that could only have arrived after the start
+DELIVERY_MARGIN = timedelta(seconds=30)  # handed to the provider this long before the start at the latest
 
 Clock = Callable[[], datetime]
 
@@ -434,44 +439,22 @@ class ReminderWorker:
         link = f"{self.base_url}/g/{job.group_id}"
         new_start = _parse(job.new_start) if job.new_start else None
         minutes_left = int((start - now).total_seconds() // 60)
+        if job.kind == templates.REMINDER:
+            pacing = pace.sending(pace.REMINDER, deadline=start - DELIVERY_MARGIN)
+        else:
+            pacing = pace.sending(pace.NOTICE)
         try:
-            if channel == "sms":
-                text = templates.sms(
-                    job.kind,
-                    label=job.label,
-                    start=start,
-                    tz=member.timezone,
-                    link=link,
-                    lead=job.lead,
-                    new_start=new_start,
-                    minutes_left=minutes_left,
-                )
-                self.outbound().sms(crypto.open_sealed("phone", sealed), text)
-            else:
-                unsubscribe = (
-                    f"{self.base_url}/v1/unsubscribe/{unsubscribe_token(job.group_id, job.member_id)}"
-                )
-                mail = templates.email(
-                    job.kind,
-                    label=job.label,
-                    start=start,
-                    tz=member.timezone,
-                    link=link,
-                    unsubscribe=unsubscribe,
-                    lead=job.lead,
-                    new_start=new_start,
-                    minutes_left=minutes_left,
-                )
-                self.outbound().email(
-                    crypto.open_sealed("email", sealed),
-                    mail.subject,
-                    mail.text,
-                    mail.html,
-                    headers={
-                        "List-Unsubscribe": f"<{unsubscribe}>",
-                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    },
-                )
+            with pacing:
+                self._send(job, member, channel, sealed, start, link, new_start, minutes_left)
+        except TooLateError:
+            self.ledger.release(claim)
+            return self._drop_late(job, channel, start, now)
+        except PacedLaterError as exc:  # no turn yet, or the provider throttled: back at the next turn
+            self.ledger.release(claim)
+            if job.kind == templates.REMINDER and exc.retry_at >= start - DELIVERY_MARGIN:
+                return self._drop_late(job, channel, start, now)
+            count("reminders_paced", reason=str(exc))
+            return self._defer(job, exc.retry_at, now)
         except TransientSendError:
             self.ledger.release(claim)
             count("reminders_failed", reason="transient")
@@ -496,6 +479,67 @@ class ReminderWorker:
         self.ledger.mark_sent(claim, now)
         count("reminders_sent", channel=channel)
         return "sent"
+
+    @staticmethod
+    def _drop_late(job: Job, channel: str, start: datetime, now: datetime) -> str:
+        count(DROPPED_LATE)
+        logger().warning(
+            "reminder dropped: it could only arrive after the session starts",
+            extra={
+                "channel": channel,
+                "kind": job.kind,
+                "lead": job.lead,
+                "seconds_to_start": int((start - now).total_seconds()),
+            },
+        )
+        return "skipped:too_late"
+
+    def _send(
+        self,
+        job: Job,
+        member: MemberItem,
+        channel: str,
+        sealed: bytes,
+        start: datetime,
+        link: str,
+        new_start: datetime | None,
+        minutes_left: int,
+    ) -> None:
+        if channel == "sms":
+            text = templates.sms(
+                job.kind,
+                label=job.label,
+                start=start,
+                tz=member.timezone,
+                link=link,
+                lead=job.lead,
+                new_start=new_start,
+                minutes_left=minutes_left,
+            )
+            self.outbound().sms(crypto.open_sealed("phone", sealed), text)
+        else:
+            unsubscribe = f"{self.base_url}/v1/unsubscribe/{unsubscribe_token(job.group_id, job.member_id)}"
+            mail = templates.email(
+                job.kind,
+                label=job.label,
+                start=start,
+                tz=member.timezone,
+                link=link,
+                unsubscribe=unsubscribe,
+                lead=job.lead,
+                new_start=new_start,
+                minutes_left=minutes_left,
+            )
+            self.outbound().email(
+                crypto.open_sealed("email", sealed),
+                mail.subject,
+                mail.text,
+                mail.html,
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
 
 
 class QueuedNotices:
