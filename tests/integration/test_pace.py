@@ -1,0 +1,194 @@
+"""The shared sending pace, on a virtual clock: no second over the rate, parts counted,
+priority, the deadline, and throttles slowing every sender."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.domain import sms_text
+from chalicelib.notify import pace
+from chalicelib.notify.senders import PacedLaterError, PacedSender, TooLateError, TransientSendError
+
+T0 = datetime(2026, 12, 1, 23, 0, 0, 250000, tzinfo=UTC)
+SHORT = "Hearth: your group meets at 7:00 PM. Open it: https://hearth.example/g/abc"
+LONG = "Hearth: " + "a" * 200  # two GSM-7 parts
+
+
+class VirtualClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Provider:
+    """Records what was sent and when; refuses (Throttled) while `refuse` is above zero."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[datetime, int, str]] = []
+        self.refuse = 0
+
+    def sms(self, to: str, body: str) -> None:
+        if self.refuse:
+            self.refuse -= 1
+            raise TransientSendError("Throttled")
+        self.sent.append((self.clock(), sms_text.parts(body), to))
+
+    def email(self, to, subject, text, html=None, headers=None) -> None:
+        self.sent.append((self.clock(), 1, to))
+
+
+def per_second(sent: list[tuple[datetime, int, str]]) -> Counter:
+    used: Counter = Counter()
+    for at, parts, _to in sent:
+        used[math.floor(at.timestamp())] += parts
+    return used
+
+
+@pytest.fixture
+def rate(monkeypatch):
+    from chalicelib.settings import reset_settings
+
+    def set_rate(mps: int) -> None:
+        monkeypatch.setenv("HEARTH_SMS_MPS", str(mps))
+        monkeypatch.setenv("HEARTH_EMAIL_PER_SECOND", str(mps))
+        reset_settings()
+
+    return set_rate
+
+
+@pytest.fixture
+def clock(aws) -> VirtualClock:
+    return VirtualClock(T0)
+
+
+def paced(clock: VirtualClock, provider: Provider) -> PacedSender:
+    """One worker: its own pacer (and memory of full seconds), the shared table."""
+    return PacedSender(provider, pace.Pacer(clock=clock, sleep=clock.sleep))
+
+
+def test_parts_count_gsm7_and_ucs2() -> None:
+    assert sms_text.parts("a" * 160) == 1
+    assert sms_text.parts("a" * 161) == 2
+    assert sms_text.parts("{" * 80) == 1  # extended characters take two septets
+    assert sms_text.parts("{" * 81) == 2
+    assert sms_text.parts("é" + "ł" * 69) == 1  # outside GSM-7: UCS-2, 70 to a part
+    assert sms_text.parts("ł" * 71) == 2
+    assert sms_text.parts("ł" * 135) == 3  # 67 a part when split
+
+
+def test_no_second_carries_more_parts_than_the_rate_across_workers(clock, rate) -> None:
+    rate(3)
+    provider = Provider(clock)
+    workers = [paced(clock, provider) for _ in range(4)]
+    bodies = [SHORT, LONG, SHORT, "Hearth: ł" + "ł" * 80]  # 1, 2, 1 and 2 (UCS-2) parts
+    with pace.sending(pace.REMINDER):
+        for index in range(40):
+            workers[index % 4].sms(f"+1614555{index:04d}", bodies[index % 4])
+    assert len(provider.sent) == 40
+    used = per_second(provider.sent)
+    assert max(used.values()) <= 3
+    assert sum(used.values()) == 10 * (1 + 2 + 1 + 2)
+    # reminders leave every fifth second free below 10 MPS, and otherwise use the whole rate
+    assert all(second % 5 != 0 for second in used)
+    span = max(used) - min(used) + 1
+    assert span <= math.ceil(60 / 3 * 5 / 4) + 1
+
+
+def test_a_text_longer_than_a_second_spans_seconds(clock, rate) -> None:
+    rate(1)
+    provider = Provider(clock)
+    sender = paced(clock, provider)
+    with pace.sending(pace.INTERACTIVE):
+        sender.sms("+16145550100", LONG)
+        sender.sms("+16145550101", SHORT)
+    first, second = provider.sent
+    assert (second[0] - first[0]) >= timedelta(seconds=1)
+    assert max(per_second(provider.sent).values()) <= 2
+
+
+def test_codes_and_replies_go_ahead_of_reminders_then_notices(clock, rate) -> None:
+    rate(10)
+    provider = Provider(clock)
+    sender = paced(clock, provider)
+    second = math.floor(T0.timestamp())
+    with pace.sending(pace.NOTICE):
+        for index in range(8):
+            sender.sms(f"+1614555{index:04d}", SHORT)
+    with pace.sending(pace.REMINDER):
+        sender.sms("+16145550200", SHORT)
+        sender.sms("+16145550201", SHORT)  # the tenth part of this second is not a reminder's
+    clock.now = T0  # a code asked for at the same instant, from another worker
+    with pace.sending(pace.INTERACTIVE):
+        paced(clock, provider).sms("+16145550300", SHORT)
+    by_to = {to: math.floor(at.timestamp()) for at, _parts, to in provider.sent}
+    assert by_to["+16145550200"] == second  # a reminder takes what notices leave
+    assert by_to["+16145550201"] == second + 1
+    assert by_to["+16145550300"] == second  # the code fills the reserve, not waiting behind them
+    assert per_second(provider.sent)[second] == 10
+
+
+def test_at_one_part_per_second_every_fifth_second_is_kept_for_codes(clock, rate) -> None:
+    rate(1)
+    provider = Provider(clock)
+    sender = paced(clock, provider)
+    with pace.sending(pace.REMINDER):
+        for index in range(8):
+            sender.sms(f"+1614555{index:04d}", SHORT)
+    reminder_seconds = {math.floor(at.timestamp()) for at, _p, _to in provider.sent}
+    assert all(second % 5 != 0 for second in reminder_seconds)
+    free = min(s for s in range(min(reminder_seconds), max(reminder_seconds)) if s % 5 == 0)
+    clock.now = datetime.fromtimestamp(free, UTC)
+    with pace.sending(pace.INTERACTIVE):
+        sender.sms("+16145550300", SHORT)
+    assert math.floor(provider.sent[-1][0].timestamp()) == free
+
+
+def test_a_message_without_a_turn_before_its_deadline_is_refused_not_sent(clock, rate) -> None:
+    rate(1)
+    provider = Provider(clock)
+    sender = paced(clock, provider)
+    with pace.sending(pace.REMINDER, deadline=T0 + timedelta(seconds=3)):
+        sent = 0
+        with pytest.raises(TooLateError):
+            for index in range(10):
+                sender.sms(f"+1614555{index:04d}", SHORT)
+                sent += 1
+    assert sent == len(provider.sent) >= 2
+    assert all(at <= T0 + timedelta(seconds=3) for at, _p, _to in provider.sent)
+
+
+def test_a_full_pace_asks_for_a_later_turn_instead_of_waiting_long(clock, rate) -> None:
+    rate(1)
+    provider = Provider(clock)
+    busy = pace.Pacer(clock=clock, sleep=lambda _s: None)  # another worker books ahead
+    for _ in range(pace.MAX_WAIT[pace.REMINDER] + 1):
+        busy.wait_turn("sms", 1, 1, pace.Pacing(pace.INTERACTIVE))
+    with pace.sending(pace.REMINDER), pytest.raises(PacedLaterError) as refused:
+        paced(clock, provider).sms("+16145550100", SHORT)
+    assert refused.value.retry_at > T0 + timedelta(seconds=pace.MAX_WAIT[pace.REMINDER])
+    assert provider.sent == []
+
+
+def test_a_throttle_takes_the_next_second_from_every_sender(clock, rate) -> None:
+    rate(2)
+    provider = Provider(clock)
+    one, other = paced(clock, provider), paced(clock, provider)
+    provider.refuse = 1
+    with pace.sending(pace.INTERACTIVE):
+        with pytest.raises(PacedLaterError) as throttled:
+            one.sms("+16145550100", SHORT)
+        next_second = math.floor(T0.timestamp()) + 1
+        assert throttled.value.retry_at == datetime.fromtimestamp(next_second + 1, UTC)
+        clock.now = datetime.fromtimestamp(next_second, UTC)
+        other.sms("+16145550101", SHORT)
+    assert math.floor(provider.sent[0][0].timestamp()) == next_second + 1
