@@ -29,26 +29,6 @@ def at(hour: int, minute: int = 0, day: int = 1) -> datetime:
 
 
 @pytest.fixture
-def hub(api, clock):
-    from chalicelib.services.container import services
-
-    found = services()
-    found.reminder_sweep.clock = clock
-    found.reminder_worker.clock = clock
-    return found
-
-
-@pytest.fixture
-def queue(hub, clock) -> SimQueue:
-    """Every producer (sweep, deferrals, notices) sends into the simulated prod queue."""
-    simulated = SimQueue(clock)
-    hub.reminder_sweep.queue = simulated
-    hub.reminder_worker.queue = simulated
-    hub.sessions.notices.queue = simulated
-    return simulated
-
-
-@pytest.fixture
 def aws_sender(hub):
     """The worker sends through SNS and SES (moto), where faults are injected."""
     from chalicelib.notify.senders import AwsSender

@@ -10,16 +10,7 @@ import pytest
 
 from tests.faults.botocore_faults import Faults
 from tests.faults.sim_queue import SimQueue
-from tests.faults.test_delivery_faults import (  # noqa: F401 (fixtures)
-    DUE,
-    PHONE,
-    START,
-    going,
-    hub,
-    queue,
-    sweep_due,
-    texts,
-)
+from tests.faults.test_delivery_faults import DUE, PHONE, START, going, sweep_due, texts
 
 
 @pytest.fixture
@@ -87,7 +78,8 @@ def test_a_reminder_that_can_only_go_after_the_start_is_dropped_and_counted(
     queue.drain()
 
     assert texts() == []
-    assert queue.pending() == [] and queue.dead == []
+    assert queue.pending() == []
+    assert queue.dead == []
     assert counted.count("RemindersDroppedLate") == 1
     assert "reminder dropped" in captured_logs.getvalue()
     assert PHONE not in captured_logs.getvalue()
