@@ -59,6 +59,9 @@ MAX_CATCH_UP = timedelta(hours=6)
 CHUNK = timedelta(hours=1)  # due time queued, and the watermark advanced, an hour at a time
 MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on from the watermark
 MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
+LOOKAHEAD = timedelta(seconds=MAX_DELAY_SECONDS)  # due time queued early, each held back to its turn
+PLANNED_PARTS = 2  # a reminder text is at most two parts (templates.check_sms)
+REMINDER_SHARE = 0.8  # of the pace, what reminders can count on (notices and codes take the rest)
 SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
 MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
@@ -172,13 +175,14 @@ class ReminderSweep:
     sessions: SessionRepository = field(default_factory=SessionRepository)
     clock: Clock = utcnow
     max_queries: int = MAX_QUERIES_PER_RUN
+    lookahead: timedelta = LOOKAHEAD
 
     def run(self) -> int:
         """The scheduled sweep: due time since the watermark, oldest hour first, each hour queued
         and then the watermark moved past it; stops after `max_queries` (the next run goes on). A
         failure keeps the hours already done; a window older than `MAX_CATCH_UP` is given up."""
         now = self.clock()
-        end = minute(now) + timedelta(minutes=1)
+        end = minute(now) + timedelta(minutes=1) + self.lookahead
         state = self.state.get()
         start = state.watermark or minute(now)
         start = max(start, end - MAX_CATCH_UP)
@@ -210,7 +214,9 @@ class ReminderSweep:
                     due.append((item, lead))
         if not due:
             return 0
-        sent = self.queue.send(self._jobs(due))
+        sent = 0
+        for delay, jobs in _planned(self._jobs(due), now).items():
+            sent += self.queue.send(jobs, delay_seconds=delay)
         count("reminders_enqueued", sent)
         return sent
 
@@ -269,6 +275,28 @@ class ReminderSweep:
                             )
                         )
         return jobs
+
+
+def _planned(jobs: list[Job], now: datetime) -> dict[int, list[Job]]:
+    """Jobs by the queue delay that starts each at its turn: backwards from the last due time, at
+    the pace reminders can count on, so a burst's last reminder goes out by its due time."""
+    settings = get_settings()
+    rates = {"sms": settings.sms_mps * REMINDER_SHARE, "email": settings.email_per_second * REMINDER_SHARE}
+    parts = {"sms": PLANNED_PARTS, "email": 1}
+    planned: dict[int, list[Job]] = {}
+    for channel in rates:
+        turn: datetime | None = None
+        mine = [job for job in jobs if job.channel == channel]
+        for job in sorted(mine, key=_due, reverse=True):
+            turn = _due(job) if turn is None else min(_due(job), turn)
+            delay = int((turn - now).total_seconds())
+            planned.setdefault(max(0, min(MAX_DELAY_SECONDS, delay)), []).append(job)
+            turn -= timedelta(seconds=parts[channel] / rates[channel])
+    return planned
+
+
+def _due(job: Job) -> datetime:
+    return _parse(job.start) - timedelta(minutes=job.lead or 0)
 
 
 def _chunks(start: datetime, end: datetime) -> Iterable[tuple[datetime, datetime]]:

@@ -199,3 +199,22 @@ def test_a_throttle_takes_the_next_second_from_every_sender(clock, rate) -> None
         clock.now = datetime.fromtimestamp(next_second, UTC)
         other.sms("+16145550101", SHORT)
     assert math.floor(provider.sent[0][0].timestamp()) == next_second + 1
+
+
+def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(rate) -> None:
+    from chalicelib.services.reminders import PLANNED_PARTS, REMINDER_SHARE, Job, _planned
+
+    rate(3)
+    start = T0.replace(microsecond=0) + timedelta(hours=1)
+    jobs = [
+        Job("reminder", f"m{index}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60)
+        for index in range(30)
+    ]
+    now = T0.replace(microsecond=0) - timedelta(minutes=15)  # the sweep looks 15 minutes ahead
+    planned = _planned(jobs, now)
+    delays = sorted(delay for delay, batch in planned.items() for _job in batch)
+    needed = 30 * PLANNED_PARTS / (3 * REMINDER_SHARE)  # seconds the burst takes at the pace
+    assert len(delays) == 30
+    assert delays[-1] == 900  # the last goes out at its due time
+    assert delays[0] <= 900 - needed + 1  # the first early enough for all to fit
+    assert delays[0] >= 900 - needed - 1  # and no earlier than that
