@@ -28,14 +28,15 @@ def _ics(feed: Feed) -> Response:
 
 
 class Meeting(ResponseModel):
-    name: str
-    slug: str = Field(max_length=64)
-    day: int | list[int] = Field(description="0 = Sunday … 6 = Saturday")
+    name: str = Field(max_length=64, description="Cut at a word, with an ellipsis, past 64 characters")
+    slug: str = Field(max_length=64, description="Stable across edits and splits of the series")
+    day: int | list[int] = Field(description="0 = Sunday … 6 = Saturday; one entry per weekday")
     time: str
     end_time: str
     timezone: str
-    types: list[str]
+    types: list[str] = Field(description="Codes from the Meeting Guide spec's data/types.json")
     notes: str
+    conference_url: str | None = Field(None, description="Hearth's join page for the group")
     url: str
     formatted_address: str = Field(description="Approximate: these groups meet online")
     approximate: str
@@ -75,6 +76,7 @@ def member_calendar(caller: Caller, feed_token: str) -> Response:
     allowed=ANYONE,
     summary="Code for Recovery Meeting Guide list of listed weekly sessions",
     response=Meetings,
+    public_cors=True,  # meeting finders on other sites load it from the browser
 )
 def meetings(caller: Caller) -> Meetings:
     return Meetings.model_validate(services().feeds.meetings())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
@@ -151,7 +151,9 @@ class Routes:
         status: int = 200,
         errors: Iterable[int] = (),
         content_type: str = JSON,
+        public_cors: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare an operation; `public_cors` lets pages on any site read it (and preflight it)."""
         op = Operation(
             method=method.upper(),
             path=path,
@@ -175,7 +177,8 @@ class Routes:
 
             handler.__name__ = view.__name__
             handler.__doc__ = view.__doc__
-            self.blueprint.route(path, methods=[op.method])(handler)
+            cors = CORSConfig(allow_origin="*", max_age=86400) if public_cors else None
+            self.blueprint.route(path, methods=[op.method], cors=cors)(handler)
             return view
 
         return decorator

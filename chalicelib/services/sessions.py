@@ -256,6 +256,7 @@ class SessionService:
         rule: recurrence.Rule,
         capacity: int | None,
         conference_url: str | None,
+        lineage: str | None = None,
     ) -> SeriesItem:
         item = self.series.new_item(
             new_id("ser"),
@@ -269,6 +270,8 @@ class SessionService:
             conference_url=conference_url,
             status=ACTIVE,
             sequence=0,
+            lineage=lineage,
+            updated_at=self.clock(),
         )
         item.gsi2pk = keys.ACTIVE_SERIES
         item.gsi2sk = item.series_id
@@ -310,6 +313,7 @@ class SessionService:
             SeriesItem.title.set(title),
             SeriesItem.duration_minutes.set(duration),
             SeriesItem.sequence.add(1),
+            SeriesItem.updated_at.set(now),
             SeriesItem.capacity.set(capacity) if capacity is not None else SeriesItem.capacity.remove(),
             SeriesItem.conference_url.set(conference_url)
             if conference_url is not None
@@ -364,6 +368,7 @@ class SessionService:
             rule=new_rule,
             capacity=capacity,
             conference_url=conference_url,
+            lineage=item.lineage or item.series_id,
         )
         self._carry_over(before, successor, split_at)
         return self.series_view(caller, successor, with_next=True)
@@ -425,6 +430,7 @@ class SessionService:
             SeriesItem.gsi2sk.remove(),
             SeriesItem.status.set(ENDED),
             SeriesItem.ended_at.set(at),
+            SeriesItem.updated_at.set(self.clock()),
         ]
         if kept is not None:
             actions.append(SeriesItem.rrule.set(kept.text))

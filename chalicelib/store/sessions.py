@@ -55,6 +55,10 @@ class SeriesItem(HearthItem, discriminator="series"):
     sequence = NumberAttribute(default=0)
     materialised_until = UTCDateTimeAttribute(null=True)
     ended_at = UTCDateTimeAttribute(null=True)  # no session of this series starts at or after this
+    # The first series of a chain of "this and following" splits (absent on that first one): what
+    # stays the same for listings while the series is split.
+    lineage = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)  # the last change to what the series schedules
 
 
 class SessionItem(HearthItem, discriminator="session"):

@@ -11,6 +11,7 @@ import recurring_ical_events
 
 from chalicelib.domain import recurrence
 from chalicelib.domain.calendar import CalendarException, CalendarSeries, render_calendar
+from tests.clients import icaljs
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SUMMARY = "your session"
@@ -27,6 +28,14 @@ def render(series: list[CalendarSeries], *, include_links: bool = True, name: st
 
 def events(payload: bytes) -> list[icalendar.Event]:
     return icalendar.Calendar.from_ical(payload).walk("VEVENT")
+
+
+def master_and_moved(payload: bytes) -> tuple[icalendar.Event, icalendar.Event | None]:
+    """The master event and the override of the one moved session (other overrides left out)."""
+    found = events(payload)
+    master = next(event for event in found if "RECURRENCE-ID" not in event)
+    moved = [event for event in found if "RECURRENCE-ID" in event and event["SEQUENCE"] > master["SEQUENCE"]]
+    return master, (moved[0] if moved else None)
 
 
 NEW_YORK_WEEKLY = CalendarSeries(
@@ -100,6 +109,132 @@ EDGE_OF_DST_SERIES = [
 ]
 
 
+# Sessions that start in a fall-back overlap, last across a change of offset, or meet through
+# Morocco's Ramadan weeks (the offset drops from +01 to +00 for about a month).
+CHANGE_OVER_SERIES = [
+    # 01:30 on New York's fall-back night is ambiguous: the API means the first (EDT) instant
+    CalendarSeries(
+        "ser_iiiiiiiiiiiiiiii", datetime(2027, 11, 1, 1, 30), "America/New_York", 60, "FREQ=WEEKLY;BYDAY=SU"
+    ),
+    # 30 minutes from 01:45 across both changes: 30 real minutes, whatever the wall clock says
+    CalendarSeries(
+        "ser_jjjjjjjjjjjjjjjj",
+        datetime(2027, 3, 1, 1, 45),
+        "America/New_York",
+        30,
+        "FREQ=DAILY;UNTIL=20271201",
+    ),
+    CalendarSeries(
+        "ser_kkkkkkkkkkkkkkkk",
+        datetime(2027, 1, 5, 19, 0),
+        "Africa/Casablanca",
+        90,
+        "FREQ=WEEKLY;BYDAY=TU,SA",
+        exceptions=(
+            # moved to the first of the two 01:30s of New York's fall-back night (ambiguous there)
+            CalendarException(
+                original_start=recurrence.local_to_utc(datetime(2027, 2, 16, 19, 0), "Africa/Casablanca"),
+                status="moved",
+                start=utc(2027, 2, 17, 1, 30),
+            ),
+        ),
+    ),
+    # its last session is the first 01:30 of the fall-back night
+    CalendarSeries(
+        "ser_mmmmmmmmmmmmmmmm",
+        datetime(2027, 11, 3, 1, 30),
+        "America/New_York",
+        30,
+        "FREQ=DAILY;UNTIL=20271107",
+    ),
+    # moved to the first 01:30 of New York's fall-back night (05:30Z), which a TZID cannot name
+    # for every client
+    CalendarSeries(
+        "ser_llllllllllllllll",
+        datetime(2027, 10, 3, 12, 0),
+        "America/New_York",
+        45,
+        "FREQ=WEEKLY;COUNT=8",
+        exceptions=(
+            CalendarException(
+                original_start=utc(2027, 11, 7, 17, 0), status="moved", start=utc(2027, 11, 7, 5, 30)
+            ),
+            CalendarException(original_start=utc(2027, 11, 14, 17, 0), status="cancelled"),
+        ),
+    ),
+]
+
+
+def _api_instants(
+    series_list: list[CalendarSeries], window: tuple[datetime, datetime]
+) -> dict[tuple[str, datetime], datetime]:
+    return {key: key[1] + length for key, length in _api_sessions(series_list, window).items()}
+
+
+def test_ical_js_shows_every_session_at_the_api_instants():
+    # Given series in five zones with cancellations and moves, sessions in gaps and overlaps, across
+    # changes of offset, and through Ramadan in Casablanca
+    every = ALL_SERIES + EDGE_OF_DST_SERIES + CHANGE_OVER_SERIES
+    window = (utc(2027, 1, 1), utc(2028, 1, 1))
+
+    # When Mozilla ical.js expands the calendar with the file's VTIMEZONEs
+    found = icaljs.expand(render(every), *window)
+
+    # Then it shows exactly the API's sessions: same starts, same ends
+    assert found == _api_instants(every, window)
+    assert len(found) > 400
+
+
+def test_ical_js_reads_fall_back_and_ramadan_sessions_as_the_api_does():
+    window = (utc(2027, 1, 1), utc(2028, 1, 1))
+    found = icaljs.expand(render(CHANGE_OVER_SERIES), *window)
+
+    # the first 01:30 of the fall-back night, not the second
+    assert found[("ser_iiiiiiiiiiiiiiii@hearth", utc(2027, 11, 7, 5, 30))] == utc(2027, 11, 7, 6, 30)
+    # 01:45 EDT + 30 minutes is 01:15 EST; 01:45 EST + 30 minutes on the spring day is 03:15 EDT
+    assert found[("ser_jjjjjjjjjjjjjjjj@hearth", utc(2027, 11, 7, 5, 45))] == utc(2027, 11, 7, 6, 15)
+    assert found[("ser_jjjjjjjjjjjjjjjj@hearth", utc(2027, 3, 14, 6, 45))] == utc(2027, 3, 14, 7, 15)
+    # 19:00 in Casablanca is 18:00Z before and after Ramadan, 19:00Z during it
+    assert ("ser_kkkkkkkkkkkkkkkk@hearth", utc(2027, 2, 9, 19, 0)) in found
+    assert ("ser_kkkkkkkkkkkkkkkk@hearth", utc(2027, 3, 20, 18, 0)) in found
+    assert ("ser_kkkkkkkkkkkkkkkk@hearth", utc(2027, 2, 17, 1, 30)) in found
+    assert ("ser_llllllllllllllll@hearth", utc(2027, 11, 7, 5, 30)) in found
+    assert max(start for uid, start in found if uid == "ser_mmmmmmmmmmmmmmmm@hearth") == utc(
+        2027, 11, 7, 5, 30
+    )
+
+
+def test_vtimezone_onsets_are_read_in_the_offset_before_them():
+    payload = render([NEW_YORK_WEEKLY]).decode()
+    zone = payload[payload.index("BEGIN:VTIMEZONE") : payload.index("END:VTIMEZONE")]
+    daylight = zone[zone.index("BEGIN:DAYLIGHT") : zone.index("END:DAYLIGHT")]
+
+    # the spring change is 02:00 EST (07:00Z), written as a yearly rule Outlook understands
+    assert "TZOFFSETFROM:-0500" in daylight
+    assert "TZOFFSETTO:-0400" in daylight
+    assert re.search(r"DTSTART:\d{8}T020000", daylight)
+    assert "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3" in daylight
+    assert "COMMENT" not in zone
+    assert "RDATE" not in zone
+
+
+def test_irregular_zone_changes_are_listed_one_rdate_each():
+    payload = render([CHANGE_OVER_SERIES[2]]).decode()
+    zone = payload[payload.index("BEGIN:VTIMEZONE") : payload.index("END:VTIMEZONE")]
+
+    # Ramadan moves every year: no rule fits, so each change is its own RDATE line
+    assert "RRULE" not in zone
+    assert zone.count("RDATE:") > 20
+    assert all("," not in line for line in zone.split("\r\n") if line.startswith("RDATE"))
+
+
+def test_calendar_name_is_escaped_text_and_kept_as_given():
+    payload = render([], name="Évora, Faro; ma\\tin")
+
+    assert "X-WR-CALNAME:Évora\\, Faro\\; ma\\\\tin\r\n" in payload.decode()
+    assert payload.count(b"X-WR-CALNAME") == 1
+
+
 def test_calendar_is_a_published_rfc5545_calendar():
     # When a calendar is rendered
     parsed = icalendar.Calendar.from_ical(render(ALL_SERIES, name="My sessions"))
@@ -114,7 +249,7 @@ def test_calendar_is_a_published_rfc5545_calendar():
 
 def test_each_series_is_one_master_event_with_its_rule_in_its_zone():
     # When a New York weekly series is rendered
-    (master, _override) = events(render([NEW_YORK_WEEKLY]))
+    master, _override = master_and_moved(render([NEW_YORK_WEEKLY]))
 
     # Then its master event carries the series' identity, rule and zone, and a neutral summary only
     assert master["UID"] == "ser_aaaaaaaaaaaaaaaa@hearth"
@@ -128,7 +263,7 @@ def test_each_series_is_one_master_event_with_its_rule_in_its_zone():
 
 
 def test_cancelled_occurrence_is_an_exdate_at_its_original_local_time():
-    (master, _override) = events(render([NEW_YORK_WEEKLY]))
+    master, _override = master_and_moved(render([NEW_YORK_WEEKLY]))
 
     exdate = master["EXDATE"]
     assert exdate.params["TZID"] == "America/New_York"
@@ -137,7 +272,7 @@ def test_cancelled_occurrence_is_an_exdate_at_its_original_local_time():
 
 
 def test_moved_occurrence_is_an_override_with_recurrence_id():
-    (master, override) = events(render([NEW_YORK_WEEKLY]))
+    master, override = master_and_moved(render([NEW_YORK_WEEKLY]))
 
     assert override["UID"] == master["UID"]
     assert override["SUMMARY"] == SUMMARY
@@ -150,13 +285,13 @@ def test_moved_occurrence_is_an_override_with_recurrence_id():
 
 
 def test_series_starting_off_its_rule_is_anchored_on_its_first_session():
-    (master, _override) = events(render([LORD_HOWE_BIWEEKLY]))
+    master, _override = master_and_moved(render([LORD_HOWE_BIWEEKLY]))
 
     assert master["DTSTART"].dt.replace(tzinfo=None) == datetime(2027, 3, 4, 19, 0)  # the first Thursday
 
 
 def test_date_until_is_written_as_the_last_sessions_utc_time():
-    (master, _override) = events(render([LORD_HOWE_BIWEEKLY]))
+    master, _override = master_and_moved(render([LORD_HOWE_BIWEEKLY]))
 
     until = master["RRULE"]["UNTIL"][0]
     last = recurrence.expand(
@@ -206,7 +341,9 @@ def test_public_feed_carries_no_link():
 def test_member_feed_carries_the_link_on_every_event_of_a_series_with_one():
     payload = render([NEW_YORK_WEEKLY], include_links=True)
 
-    assert [str(event["URL"]) for event in events(payload)] == [LINK, LINK]
+    found = events(payload)
+    assert len(found) > 2  # the master, the moved session, and the spring-forward Sundays
+    assert {str(event["URL"]) for event in found} == {LINK}
 
 
 def test_only_the_neutral_summary_names_an_event():
@@ -239,7 +376,7 @@ def test_second_of_two_ambiguous_instants_is_written_in_utc():
         ),
     )
 
-    (_master, override) = events(render([series]))
+    _master, override = master_and_moved(render([series]))
 
     assert override["DTSTART"].dt == utc(2026, 11, 1, 6, 30)
     assert override["DTEND"].dt.astimezone(UTC) == utc(2026, 11, 1, 7, 30)

@@ -1,0 +1,3 @@
+// sanitize search input
+export const formatSearch = (search: string) =>
+  search.replace(/[.*+?^${}()|[\]\\]/g, '');

@@ -1,0 +1,6 @@
+export type MetaType =
+  | 'active' // Active
+  | 'inactive' // Inactive
+  | 'in-person' // In-person
+  | 'online' // Online
+  | 'SPD'; // Speaker/Discussion
