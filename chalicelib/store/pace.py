@@ -40,14 +40,7 @@ class PaceRepository:
         condition = PaceItem.used.does_not_exist() | (PaceItem.used <= room)
         try:
             with conditional(lambda: SecondFullError("full")):
-                item.update(
-                    actions=[
-                        PaceItem.kind.set(PaceItem),
-                        PaceItem.used.add(parts),
-                        PaceItem.expires_at.set(datetime.fromtimestamp(second, UTC) + KEPT),
-                    ],
-                    condition=condition,
-                )
+                item.update(actions=_booking(second, parts), condition=condition)
         except SecondFullError:
             return False
         return True
@@ -57,10 +50,12 @@ class PaceRepository:
         bind()
         key = keys.pace(channel, second)
         with conditional(lambda: SecondFullError("full")):
-            PaceItem(key.pk, key.sk).update(
-                actions=[
-                    PaceItem.kind.set(PaceItem),
-                    PaceItem.used.add(parts),
-                    PaceItem.expires_at.set(datetime.fromtimestamp(second, UTC) + KEPT),
-                ]
-            )
+            PaceItem(key.pk, key.sk).update(actions=_booking(second, parts))
+
+
+def _booking(second: int, parts: int) -> list:
+    return [
+        PaceItem.kind.set(PaceItem),
+        PaceItem.used.add(parts),
+        PaceItem.expires_at.set(datetime.fromtimestamp(second, UTC) + KEPT),
+    ]
