@@ -12,14 +12,17 @@ DEPLOY_PYTHON ?= python3.13
 STAGE ?= dev
 REGION ?= $(AWS_DEFAULT_REGION)
 
-.PHONY: help run test lint format unit bench lock clean package deploy chromium browser screenshots
+.PHONY: help run test lint format unit bench lock clean package deploy preflight rollback releases redrive-events chromium browser screenshots
 
 help:
 	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, live room gateway, runner)"
 	@echo "make test   - lint and the whole test suite"
 	@echo "make bench  - cold start and DynamoDB requests per route"
 	@echo "make package - SAM template + zip per stage in out/package/, checked by cfn-lint"
+	@echo "make preflight STAGE=dev|prod [SES_IDENTITY=...] - read-only checks of the AWS account before a deploy"
 	@echo "make deploy STAGE=dev|prod DEPLOY_BUCKET=... PARAMS='...' - aws cloudformation deploy (never in CI)"
+	@echo "make releases / rollback STAGE=... DEPLOY_BUCKET=... [ROLLBACK_TO=<release>] - list / redeploy a kept release"
+	@echo "make redrive-events STAGE=... - replay inbound SMS and SES events that failed every attempt"
 	@echo "make browser - the browser tests alone (Debian's chromium, installed when missing)"
 	@echo "make screenshots - retake the README's screenshots (docs/screenshots/)"
 
@@ -63,7 +66,7 @@ browser: $(VENV)/.installed chromium
 
 # Retake the README's screenshots (docs/screenshots/) with the browser tests that make them.
 screenshots: $(VENV)/.installed chromium
-	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts"
+	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts or crisis_is_opened or rsvps_by_name or plain_words"
 
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit
@@ -72,21 +75,58 @@ unit: $(VENV)/.installed
 package: $(VENV)/.installed
 	$(PY) scripts/package.py $(if $(PACKAGE_PYTHON),--python $(PACKAGE_PYTHON))
 
+# Read-only checks of the account a deploy targets (Lambda concurrency, SMS sandbox, spend limit and
+# origination numbers, SES sandbox and identity): prints what to fix first. Makes no change.
+preflight: $(VENV)/.installed
+	$(PY) scripts/preflight.py --stage $(STAGE) --region $(REGION) \
+	  $(if $(SES_IDENTITY),--ses-identity '$(SES_IDENTITY)') \
+	  $(if $(SMS_ORIGINATION_IDENTITY),--sms-origination-identity '$(SMS_ORIGINATION_IDENTITY)') \
+	  $(if $(WORKER_CONCURRENCY),--worker-concurrency $(WORKER_CONCURRENCY)) \
+	  $(if $(filter false,$(RESERVE_WORKER_CONCURRENCY)),--no-reserve)
+
 # Creates or updates the stack hearth-$(STAGE) with your AWS credentials; CI never runs it.
 # A first deploy needs PARAMS='PublicBaseUrl=https://... SesIdentity=example.org
-# "EmailFrom=Hearth <no-reply@example.org>" AlarmEmail=ops@example.org'; later ones keep them.
+# "EmailFrom=Hearth <no-reply@example.org>" AlarmEmail=ops@example.org' (prod also
+# SmsOriginationIdentity=...); later ones keep them. The packaged template (over 51,200 bytes) goes
+# to CloudFormation through the bucket, and each release's packaged template stays in the bucket
+# under hearth/<stage>/releases/ so `make rollback` can redeploy it.
+RELEASES = s3://$(DEPLOY_BUCKET)/hearth/$(STAGE)/releases
+RELEASE ?= $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+CFN_DEPLOY = aws cloudformation deploy --region $(REGION) --stack-name hearth-$(STAGE) \
+	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix hearth/$(STAGE)/templates \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --tags app=hearth stage=$(STAGE)
 deploy: $(VENV)/.installed
-	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<an S3 bucket for the code zip> is required"; exit 2; }
+	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<an S3 bucket for the code zip and templates> is required"; exit 2; }
 	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws)"; exit 2; }
 	$(PY) scripts/package.py --python $(DEPLOY_PYTHON) $(STAGE)
 	aws cloudformation package --region $(REGION) --use-json \
 	  --template-file out/package/$(STAGE)/sam.json \
 	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix hearth/$(STAGE) \
 	  --output-template-file out/package/$(STAGE)/packaged.json
-	aws cloudformation deploy --region $(REGION) \
-	  --template-file out/package/$(STAGE)/packaged.json --stack-name hearth-$(STAGE) \
-	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
-	  --tags app=hearth stage=$(STAGE) $(if $(PARAMS),--parameter-overrides $(PARAMS))
+	aws s3 cp --region $(REGION) --only-show-errors out/package/$(STAGE)/packaged.json $(RELEASES)/$(RELEASE).json
+	$(CFN_DEPLOY) --template-file out/package/$(STAGE)/packaged.json $(if $(PARAMS),--parameter-overrides $(PARAMS))
+	@echo "released $(RELEASE); roll back with: make rollback STAGE=$(STAGE) DEPLOY_BUCKET=$(DEPLOY_BUCKET) ROLLBACK_TO=<an earlier release>"
+
+# The releases kept in the bucket, oldest first.
+releases:
+	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<the deploy bucket> is required"; exit 2; }
+	aws s3 ls --region $(REGION) $(RELEASES)/
+
+# Redeploys a kept release's packaged template (its code zip is still in the bucket, under the
+# content hash `aws cloudformation package` gave it) with the stack's current parameters: one
+# CloudFormation update, no packaging.
+rollback:
+	@test -n "$(DEPLOY_BUCKET)" || { echo "DEPLOY_BUCKET=<the deploy bucket> is required"; exit 2; }
+	@test -n "$(ROLLBACK_TO)" || { echo "ROLLBACK_TO=<release> is required; the releases (make releases):"; aws s3 ls --region $(REGION) $(RELEASES)/; exit 2; }
+	mkdir -p out/rollback
+	aws s3 cp --region $(REGION) --only-show-errors $(RELEASES)/$(ROLLBACK_TO).json out/rollback/$(STAGE).json
+	$(CFN_DEPLOY) --template-file out/rollback/$(STAGE).json
+
+# Replays the events in hearth-$(STAGE)-events-failed (inbound SMS, SES feedback) into the
+# functions they failed in; each is idempotent, so a replay never acts twice.
+redrive-events: $(VENV)/.installed
+	$(PY) scripts/redrive_events.py --stage $(STAGE) --region $(REGION)
 
 bench: $(VENV)/.installed
 	$(PY) scripts/bench.py $(BENCH_ARGS)

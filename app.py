@@ -4,7 +4,7 @@ from chalice import Chalice
 
 from chalicelib import observability
 from chalicelib.api import admin, feeds, groups, membership, room, service, sessions, web
-from chalicelib.events import jobs, reminders, sms, websocket
+from chalicelib.events import email, jobs, reminders, sms, websocket
 from chalicelib.settings import dev_routes_requested
 
 app = Chalice(app_name="hearth", configure_logs=False)  # powertools owns the "hearth" logger
@@ -20,6 +20,7 @@ app.register_blueprint(feeds.routes.blueprint)
 app.register_blueprint(jobs.jobs)
 app.register_blueprint(reminders.reminders)
 app.register_blueprint(sms.sms)
+app.register_blueprint(email.email)  # SES bounces and complaints
 app.register_blueprint(room.routes.blueprint)
 app.register_blueprint(web.routes.blueprint)  # the web pages and their assets
 

@@ -113,6 +113,10 @@ class ConfigurationError(HearthError):
     code = "configuration_error"
     default_message = "The service is misconfigured."
 
+    def body(self) -> dict[str, Any]:
+        """The cause is for the logs (`self.message`); the caller learns only that it is ours."""
+        return {"code": self.code, "message": HearthError.default_message}
+
 
 class DependencyError(HearthError):
     """An AWS dependency failed in a way the caller cannot fix; retrying may help."""
@@ -123,6 +127,17 @@ class DependencyError(HearthError):
 
 
 INTERNAL = HearthError()
+
+
+def _dependency_failures() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    return (ClientError, BotoCoreError, PynamoDBException)
+
+
+# The AWS libraries' own failures: a request that meets one answers 503, never 500.
+DEPENDENCY_FAILURES = _dependency_failures()
 
 # Chalice answers some requests itself (unknown method, media type, crashes) with
 # `{"Code": ..., "Message": ...}`; these are the contract codes for its statuses.

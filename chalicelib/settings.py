@@ -41,6 +41,9 @@ class Settings:
     email_from: str
     sms_mps: int  # message parts per second of the origination identity, shared by every sender
     email_per_second: int  # SES's sending rate
+    ses_configuration_set: str | None  # every email names it, so SES reports its bounces/complaints
+    sending_switch_parameter: str | None  # the kill switch's SSM parameter; None: always on
+    sending_switch_cache_seconds: int
     websocket_url: str | None  # where pages open the room's live socket (wss://… in AWS, ws://… locally)
     websocket_management_url: str | None  # local gateway only: `@connections` instead of execute-api
 
@@ -93,7 +96,8 @@ def _socket_url(raw: str | None) -> str | None:
 
 @cache
 def get_settings() -> Settings:
-    stage = _env("HEARTH_STAGE", "local") or "local"
+    # Unset means a deployed stage: dev routes and the local outbox exist only when asked for.
+    stage = _env("HEARTH_STAGE", "prod") or "prod"
     if stage not in STAGES:
         raise ConfigurationError(f"HEARTH_STAGE must be one of {', '.join(STAGES)}")
     region = _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1"
@@ -121,6 +125,9 @@ def get_settings() -> Settings:
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",
         sms_mps=_positive("HEARTH_SMS_MPS", 1),
         email_per_second=_positive("HEARTH_EMAIL_PER_SECOND", 1),
+        ses_configuration_set=_env("HEARTH_SES_CONFIGURATION_SET"),
+        sending_switch_parameter=_env("HEARTH_SENDING_SWITCH_PARAMETER"),
+        sending_switch_cache_seconds=_int("HEARTH_SENDING_SWITCH_CACHE_SECONDS", 30),
         websocket_url=_socket_url(_env("HEARTH_WEBSOCKET_URL")),
         websocket_management_url=(_env("HEARTH_WEBSOCKET_MANAGEMENT_URL") or "").rstrip("/") or None,
     )
@@ -149,3 +156,8 @@ def reminder_queue_name() -> str:
 def inbound_sms_topic_name() -> str:
     """The inbound SMS topic's name, read at import: Chalice binds the SNS trigger then."""
     return _env("HEARTH_INBOUND_SMS_TOPIC", "hearth-inbound-sms") or "hearth-inbound-sms"
+
+
+def email_events_topic_name() -> str:
+    """The SES feedback topic's name, read at import: Chalice binds the SNS trigger then."""
+    return _env("HEARTH_EMAIL_EVENTS_TOPIC", "hearth-email-events") or "hearth-email-events"

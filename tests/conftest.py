@@ -42,10 +42,11 @@ os.environ.pop("HEARTH_AWS_ENDPOINT_URL", None)
 def reset_process_state() -> None:
     """Forget everything cached from settings so a test's environment takes effect."""
     from chalicelib import aws, keyring, settings
-    from chalicelib.notify import senders
+    from chalicelib.notify import kill_switch, senders
     from chalicelib.services import container
 
     container.services.cache_clear()
+    kill_switch.reset()
     settings.reset_settings()
     aws.reset()
     keyring.reset()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from chalicelib.api.routing import ADMIN, Routes
-from chalicelib.api.schemas import DisplayName, RequestModel, ResponseModel
+from chalicelib.api.schemas import DisplayName, GivenInstant, RequestModel, ResponseModel
 from chalicelib.domain.contact import ContactError
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
@@ -46,9 +46,38 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
     return FacilitatorCreated(**created.__dict__)
 
 
+@routes.operation(
+    "DELETE",
+    "/v1/admin/facilitators/{facilitator_id}",
+    allowed=ADMIN,
+    summary="Revoke every token of a facilitator at once",
+    status=204,
+    errors=(409,),
+)
+def revoke_facilitator(caller: Caller, facilitator_id: str) -> None:
+    services().facilitators.revoke(facilitator_id)
+
+
+class FacilitatorToken(ResponseModel):
+    token: str = Field(description="Shown once; Hearth keeps only its hash. The old token stops working.")
+
+
+@routes.operation(
+    "POST",
+    "/v1/admin/facilitators/{facilitator_id}/token",
+    allowed=ADMIN,
+    summary="Issue a facilitator a new token; the old one stops working",
+    response=FacilitatorToken,
+    status=201,
+    errors=(409,),
+)
+def reissue_facilitator_token(caller: Caller, facilitator_id: str) -> FacilitatorToken:
+    return FacilitatorToken(token=services().facilitators.reissue(facilitator_id))
+
+
 class SweepWindow(RequestModel):
-    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
-    to: AwareDatetime
+    from_: GivenInstant | None = Field(default=None, alias="from", description="Default: `to` − 1 minute")
+    to: GivenInstant
 
 
 class SweepResult(ResponseModel):

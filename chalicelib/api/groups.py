@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER_OR_FACILITATOR, Routes
 from chalicelib.api.schemas import (
@@ -104,6 +104,28 @@ class RosterEntry(ResponseModel):
     member_id: str
     handle: str
     role: Literal["member", "facilitator"]
+    joined_at: Instant | None = Field(default=None, description="Members, for the group's facilitators")
+    muted_until: Instant | None = Field(
+        default=None,
+        description="For the group's facilitators: when the member's mute ends (past: it has ended)",
+    )
+
+    @model_serializer(mode="wrap")
+    def _staff_fields_only_when_shown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Members see handles and roles only: the facilitators' fields are left out, not null."""
+        data = handler(self)
+        for name in ("joined_at", "muted_until"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class FacilitatedGroup(Group):
+    open_alerts: int = Field(ge=0, description="Alerts not yet marked handled")
+
+
+class FacilitatedGroupList(ResponseModel):
+    groups: list[FacilitatedGroup]
 
 
 class Roster(ResponseModel):
@@ -134,6 +156,24 @@ def create_group(caller: Caller, body: CreateGroup) -> Group:
 def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
     return GroupList(
         groups=[Group.model_validate(g) for g in services().groups.directory(caller, query.topic)]
+    )
+
+
+@routes.operation(
+    "GET",
+    "/v1/facilitator/groups",
+    allowed=FACILITATOR,
+    summary="Every group the caller facilitates, listed or not, with its open alerts",
+    response=FacilitatedGroupList,
+)
+def facilitated_groups(caller: Caller) -> FacilitatedGroupList:
+    return FacilitatedGroupList(
+        groups=[
+            FacilitatedGroup.model_validate(
+                {**Group.model_validate(g.group).model_dump(), "open_alerts": g.open_alerts}
+            )
+            for g in services().room.facilitated_groups(caller)
+        ]
     )
 
 
@@ -232,3 +272,15 @@ def remove_member(caller: Caller, group_id: str, member_id: str) -> None:
 def add_facilitator(caller: Caller, group_id: str, body: AddFacilitator) -> Roster:
     entries = services().groups.add_facilitator(caller, group_id, body.facilitator_id)
     return Roster(members=[RosterEntry.model_validate(e) for e in entries])
+
+
+@routes.operation(
+    "DELETE",
+    "/v1/groups/{group_id}/facilitators/{facilitator_id}",
+    allowed=FACILITATOR,
+    summary="Take a facilitator off the group (409 for its last one)",
+    status=204,
+    errors=(409,),
+)
+def remove_facilitator(caller: Caller, group_id: str, facilitator_id: str) -> None:
+    services().groups.remove_facilitator(caller, group_id, facilitator_id)

@@ -64,7 +64,7 @@ class Me(ResponseModel):
     timezone: str
     reminders: RemindersOut
     contact: Contact
-    calendar_url: str
+    calendar_url: str | None = Field(description="null only while the service cannot read it")
 
 
 class UpdateMe(RequestModel):
@@ -112,10 +112,11 @@ def _reminders(given: Reminders) -> preferences.ReminderPreferences:
     body=JoinRequest,
     response=Joined,
     status=201,
-    errors=(403, 404, 409, 410),
+    errors=(403, 404, 409, 410, 429),
 )
-def join(caller: Caller, body: JoinRequest) -> Joined:
-    return Joined.model_validate(services().membership.join(caller, body.code, body.handle, body.timezone))
+def join(caller: Caller, body: JoinRequest, client_ip: str | None) -> Joined:
+    joined = services().admission.join(caller, body.code, body.handle, body.timezone, client_ip)
+    return Joined.model_validate(joined)
 
 
 @routes.operation("GET", "/v1/me", allowed=MEMBER, summary="The member's own profile", response=Me)

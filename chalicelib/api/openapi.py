@@ -72,6 +72,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     error = {"content": {JSON: {"schema": {"$ref": REF.format(model="ErrorBody")}}}}
     for status in op.error_statuses:
         responses[str(status)] = {"description": _REASONS.get(status, "Error"), **error}
+    responses["429"]["headers"] = {
+        "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+    }
     document: dict[str, Any] = {
         "operationId": _operation_id(op),
         "summary": op.summary,

@@ -45,6 +45,10 @@ class PostedMessage(ResponseModel):
     resources: list[CrisisResource] | None = Field(
         default=None, description="Only when the message reads as a crisis; shown to its writer alone"
     )
+    notice: str | None = Field(
+        default=None,
+        description="For the writer alone: why a phone number or email in the message was hidden",
+    )
 
 
 class Cursor(QueryModel):
@@ -66,6 +70,7 @@ class ReportMessage(RequestModel):
 class ReportReceipt(ResponseModel):
     message_id: str
     status: Literal["received"]
+    notice: str | None = Field(default=None, description="Why contact details in the reason were hidden")
 
 
 class MuteMember(RequestModel):
@@ -77,6 +82,9 @@ class Muted(ResponseModel):
     muted_until: Instant
 
 
+AlertStatus = Literal["open", "handled"]
+
+
 class Alert(ResponseModel):
     alert_id: str
     kind: Literal["crisis", "report"]
@@ -84,6 +92,19 @@ class Alert(ResponseModel):
     created_at: Instant
     category: str | None = Field(description="crisis: suicide or self_harm")
     reason: str | None = Field(description="report: the reporter's words, if any")
+    status: AlertStatus
+    handled_at: Instant | None = Field(description="When a facilitator marked it handled")
+    handled_by: str | None = Field(description="The display name of the facilitator who handled it")
+
+
+class AlertQuery(Cursor):
+    status: AlertStatus | Literal["all"] = Field(
+        default="open", description="open (the queue), handled (the history) or all"
+    )
+
+
+class HandleAlert(RequestModel):
+    status: Literal["handled"]
 
 
 class AlertList(ResponseModel):
@@ -93,7 +114,7 @@ class AlertList(ResponseModel):
 
 class AuditEntry(ResponseModel):
     entry_id: str
-    action: Literal["message_hidden", "member_muted", "member_removed"]
+    action: Literal["message_hidden", "member_muted", "member_unmuted", "member_removed", "alert_handled"]
     actor_id: str
     actor_role: Role
     actor_name: str | None
@@ -101,6 +122,7 @@ class AuditEntry(ResponseModel):
     handle: str | None
     message_id: str | None
     muted_until: Instant | None
+    alert_id: str | None = Field(description="alert_handled: which alert")
     created_at: Instant
 
 
@@ -147,8 +169,8 @@ def post_message(caller: Caller, group_id: str, body: NewMessage) -> PostedMessa
     errors=(409,),
 )
 def report_message(caller: Caller, message_id: str, body: ReportMessage) -> ReportReceipt:
-    services().room.report(caller, message_id, body.reason)
-    return ReportReceipt(message_id=message_id, status="received")
+    notice = services().room.report(caller, message_id, body.reason)
+    return ReportReceipt(message_id=message_id, status="received", notice=notice)
 
 
 @routes.operation(
@@ -176,16 +198,40 @@ def mute_member(caller: Caller, group_id: str, member_id: str, body: MuteMember)
 
 
 @routes.operation(
+    "DELETE",
+    "/v1/groups/{group_id}/members/{member_id}/mute",
+    allowed=FACILITATOR,
+    summary="End a member's mute now",
+    status=204,
+)
+def unmute_member(caller: Caller, group_id: str, member_id: str) -> None:
+    services().room.unmute(caller, group_id, member_id)
+
+
+@routes.operation(
     "GET",
     "/v1/groups/{group_id}/alerts",
     allowed=FACILITATOR,
-    summary="Crisis and report alerts, newest first",
-    query=Cursor,
+    summary="Crisis and report alerts, newest first (open ones unless asked)",
+    query=AlertQuery,
     response=AlertList,
 )
-def list_alerts(caller: Caller, group_id: str, query: Cursor) -> AlertList:
-    page = services().room.alerts(caller, group_id, query.before, query.limit)
+def list_alerts(caller: Caller, group_id: str, query: AlertQuery) -> AlertList:
+    status = None if query.status == "all" else query.status
+    page = services().room.alerts(caller, group_id, status, query.before, query.limit)
     return AlertList(alerts=[Alert.model_validate(a) for a in page.items], next=page.next)
+
+
+@routes.operation(
+    "PATCH",
+    "/v1/groups/{group_id}/alerts/{alert_id}",
+    allowed=FACILITATOR,
+    summary="Mark an alert handled (who and when are kept; again changes nothing)",
+    body=HandleAlert,
+    response=Alert,
+)
+def handle_alert(caller: Caller, group_id: str, alert_id: str, body: HandleAlert) -> Alert:
+    return Alert.model_validate(services().room.handle_alert(caller, group_id, alert_id))
 
 
 @routes.operation(

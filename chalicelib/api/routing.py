@@ -22,7 +22,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain.identity import Role, parse_bearer
 from chalicelib.errors import (
+    DEPENDENCY_FAILURES,
     BadRequestError,
+    DependencyError,
     HearthError,
     PayloadTooLargeError,
     ValidationError,
@@ -61,7 +63,7 @@ class Operation:
 
     @property
     def error_statuses(self) -> list[int]:
-        statuses = set(self.errors)
+        statuses = set(self.errors) | {429}  # the gateway's stage throttle and WAF answer any route
         if self.allowed != ANYONE:
             statuses |= {401, 403}
         else:
@@ -128,6 +130,8 @@ def parse_json_body(raw: bytes | str | None, model: type[BaseModel]) -> Any:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequestError("The body is not valid JSON.", code="malformed_json") from exc
+        except RecursionError as exc:  # nesting deeper than any request of this API needs
+            raise BadRequestError("The body is nested too deeply.", code="malformed_json") from exc
     return validate(model, data)
 
 
@@ -199,9 +203,12 @@ class Routes:
                 kwargs["client_ip"] = (request.context.get("identity") or {}).get("sourceIp")
             result = view(caller=caller, **kwargs)
         except HearthError as exc:
-            if exc.status >= 500:
+            if exc.status >= 500:  # with the cause (a configuration error's says which setting)
                 log_unexpected(op.method, op.path)
             return error_response(exc)
+        except DEPENDENCY_FAILURES:  # an adapter that forgot to translate: still a 503
+            log_unexpected(op.method, op.path)
+            return error_response(DependencyError())
         except Exception:  # the contract's 500 body; the cause goes to the log, not the caller
             log_unexpected(op.method, op.path)
             return error_response(HearthError())

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from chalicelib.domain.timezones import TimezoneError, zone
 
@@ -63,3 +63,16 @@ Instant = Annotated[
     PlainSerializer(lambda value: value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
     Field(description="ISO 8601 UTC instant", examples=["2026-12-01T00:00:00Z"]),
 ]
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _within_calendar(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("Use a date between the years 2000 and 2199.")
+    return value
+
+
+# An instant a caller gives: dates near year 1 or 9999 would overflow arithmetic on them (422).
+GivenInstant = Annotated[AwareDatetime, AfterValidator(_within_calendar)]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
-from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel, Timezone
+from chalicelib.api.schemas import (
+    GivenInstant,
+    Instant,
+    PlainText,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+    Timezone,
+)
 from chalicelib.domain.identity import Caller
 from chalicelib.services.container import services
 from chalicelib.services.sessions import SeriesChanges
@@ -17,9 +26,14 @@ routes = Routes(__name__, "sessions")
 
 
 def _https(value: str) -> str:
+    """A plain https link: lowercase scheme, a host, no credentials, nothing invisible or reversed."""
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ValueError("Use an https:// link without spaces or invisible characters.")
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or any(char.isspace() for char in value):
+    if not value.startswith("https://") or not parts.hostname:
         raise ValueError("Use an https:// link.")
+    if "@" in parts.netloc:
+        raise ValueError("Use a link without a user name or password in it.")
     return value
 
 
@@ -57,7 +71,7 @@ class UpdateSeries(RequestModel):
     rrule: Rrule | None = None
     capacity: Capacity | None = Field(default=None, description="null removes the limit")
     conference_url: ConferenceUrl | None = Field(default=None, description="null removes the link")
-    effective_from: AwareDatetime | None = Field(default=None, description="Default: now")
+    effective_from: GivenInstant | None = Field(default=None, description="Default: now")
 
 
 class Session(ResponseModel):
@@ -97,11 +111,15 @@ class SeriesList(ResponseModel):
 
 class SessionList(ResponseModel):
     sessions: list[Session]
+    next: Instant | None = Field(
+        default=None,
+        description="More sessions in the window (at most 200 per answer): ask again with this as `from`",
+    )
 
 
 class SessionWindow(QueryModel):
-    from_: AwareDatetime | None = Field(default=None, alias="from", description="Default: now")
-    to: AwareDatetime | None = Field(default=None, description="Default: from + 30 days; at most 366 days")
+    from_: GivenInstant | None = Field(default=None, alias="from", description="Default: now")
+    to: GivenInstant | None = Field(default=None, description="Default: from + 30 days; at most 366 days")
 
 
 class UpdateSession(RequestModel):
@@ -132,10 +150,11 @@ class JoinLink(ResponseModel):
     "POST",
     "/v1/groups/{group_id}/series",
     allowed=FACILITATOR,
-    summary="Schedule a recurring series",
+    summary="Schedule a recurring series (at most 10 active per group)",
     body=CreateSeries,
     response=Series,
     status=201,
+    errors=(409,),
 )
 def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
     return Series.model_validate(services().sessions.create_series(caller, group_id, **body.model_dump()))
@@ -196,8 +215,8 @@ def end_series(caller: Caller, series_id: str) -> None:
     response=SessionList,
 )
 def list_sessions(caller: Caller, group_id: str, query: SessionWindow) -> SessionList:
-    found = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
-    return SessionList(sessions=[Session.model_validate(s) for s in found])
+    page = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
+    return SessionList(sessions=[Session.model_validate(s) for s in page.sessions], next=page.next)
 
 
 @routes.operation("GET", "/v1/sessions/{session_id}", allowed=ANYONE, summary="A session", response=Session)
@@ -244,6 +263,37 @@ def rsvp(caller: Caller, session_id: str) -> RsvpOut:
 )
 def cancel_rsvp(caller: Caller, session_id: str) -> None:
     services().sessions.cancel_rsvp(caller, session_id)
+
+
+class GoingEntry(ResponseModel):
+    member_id: str
+    handle: str
+
+
+class WaitlistEntry(ResponseModel):
+    member_id: str
+    handle: str
+    position: int = Field(ge=1, description="1 is promoted first")
+
+
+class Attendance(ResponseModel):
+    going: list[GoingEntry] = Field(description="By handle")
+    waitlist: list[WaitlistEntry] = Field(description="In order")
+
+
+@routes.operation(
+    "GET",
+    "/v1/sessions/{session_id}/rsvps",
+    allowed=FACILITATOR,
+    summary="Who is going and the waitlist in order, by handle",
+    response=Attendance,
+)
+def list_rsvps(caller: Caller, session_id: str) -> Attendance:
+    found = services().sessions.attendance(caller, session_id)
+    return Attendance(
+        going=[GoingEntry(member_id=a.member_id, handle=a.handle) for a in found.going],
+        waitlist=[WaitlistEntry.model_validate(a) for a in found.waitlist],
+    )
 
 
 @routes.operation(

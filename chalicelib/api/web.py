@@ -139,7 +139,7 @@ class InvitePreview(ResponseModel):
     allowed=ANYONE,
     summary="What an invite leads to, before joining (the join page shows it); 410 expired or used up",
     response=InvitePreview,
-    errors=(410,),
+    errors=(410, 429),
 )
-def preview_invite(caller: Caller, code: str) -> InvitePreview:
-    return InvitePreview.model_validate(services().groups.preview_invite(code))
+def preview_invite(caller: Caller, code: str, client_ip: str | None) -> InvitePreview:
+    return InvitePreview.model_validate(services().admission.preview(code, client_ip))

@@ -603,4 +603,6 @@ def parse_session_id(value: str) -> tuple[str, datetime]:
         instant = datetime.strptime(match[2], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
     except ValueError as exc:
         raise ValueError("Not a session id.") from exc
+    if not 2000 <= instant.year < 2200:  # arithmetic on dates near year 1 or 9999 overflows
+        raise ValueError("Not a session id.")
     return match[1], instant

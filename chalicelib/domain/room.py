@@ -53,6 +53,35 @@ def clean_body(raw: str) -> str:
     return text
 
 
+# --- contact details typed into the room ------------------------------------------------
+
+_EMAIL = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[^\W\d_]{2,}")
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d(?:[ ().\-/\u00a0]{0,3}\d){6,17}(?!\w)")
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+EMAIL_HIDDEN = "[email hidden]"
+PHONE_HIDDEN = "[phone number hidden]"
+MASKED_NOTICE = (
+    "We hid a phone number or email address in what you wrote, so the room sees a placeholder "
+    "instead. Sharing contact details here can put people at risk; a facilitator can help if "
+    "you want to stay in touch with someone."
+)
+
+
+def _phone_or_kept(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdecimal() for ch in text)
+    if _DATE.fullmatch(text) or not 7 <= digits <= 15:
+        return text
+    return PHONE_HIDDEN
+
+
+def mask_contacts(text: str) -> tuple[str, bool]:
+    """`text` with phone numbers and email addresses replaced by placeholders, and whether any was."""
+    masked = _EMAIL.sub(EMAIL_HIDDEN, text)
+    masked = _PHONE.sub(_phone_or_kept, masked)
+    return masked, masked != text
+
+
 # --- ordering and ids --------------------------------------------------------------------
 
 
@@ -77,6 +106,19 @@ def is_seq(value: str) -> bool:
 
 def message_id(group_id: str, seq: str) -> str:
     return f"{_MESSAGE_PREFIX}{group_id}_{seq}"
+
+
+_ALERT_PREFIX = "alt_"
+
+
+def alert_id(seq: str) -> str:
+    return f"{_ALERT_PREFIX}{seq}"
+
+
+def parse_alert_id(value: str) -> str | None:
+    """The sequence inside an alert id, or None if it is not one Hearth made."""
+    seq = value.removeprefix(_ALERT_PREFIX)
+    return seq if value.startswith(_ALERT_PREFIX) and is_seq(seq) else None
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ reminders = Blueprint(__name__)
 
 @reminders.schedule(Rate(1, unit=Rate.MINUTES), name="reminder_sweep")
 def reminder_sweep(event: Any) -> dict[str, int]:
+    notices = services().sessions.deliver_owed()  # notices whose queueing failed with their change
     enqueued = services().reminder_sweep.run()
-    return {"enqueued": enqueued}
+    return {"enqueued": enqueued, "notices": notices}
 
 
 @reminders.on_sqs_message(queue=reminder_queue_name(), batch_size=10, name="reminder_worker")

@@ -31,7 +31,7 @@ def inbound_sms(event: Any) -> None:
         number = normalise_phone(payload["originationNumber"])
         body = str(payload.get("messageBody", ""))
         message_id = str(payload["inboundMessageId"])
-    except (ValueError, KeyError, TypeError, ContactError):
+    except (ValueError, KeyError, TypeError, RecursionError, ContactError):
         logger().warning("unreadable inbound SMS dropped")
         return
     services().inbound_sms.handle(number, body, message_id=message_id, at=_sent_at(event))

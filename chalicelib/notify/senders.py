@@ -143,6 +143,9 @@ def classify(code: str, status: int, message: str = "") -> SendError:
 def _classified() -> Iterator[None]:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+    from chalicelib.notify import kill_switch  # every SMS and email to AWS passes here
+
+    kill_switch.check()
     try:
         yield
     except ClientError as exc:
@@ -204,11 +207,17 @@ class AwsSender:
         simple: dict[str, object] = {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}
         if headers:
             simple["Headers"] = [{"Name": name, "Value": value} for name, value in headers.items()]
+        settings = get_settings()
+        # the configuration set routes SES's bounces and complaints back to Hearth
+        routed = (
+            {"ConfigurationSetName": settings.ses_configuration_set} if settings.ses_configuration_set else {}
+        )
         with _classified():
             aws.client("sesv2").send_email(
-                FromEmailAddress=get_settings().email_from,
+                FromEmailAddress=settings.email_from,
                 Destination={"ToAddresses": [to]},
                 Content={"Simple": simple},
+                **routed,
             )
 
 

@@ -17,7 +17,7 @@ from chalicelib import crypto
 from chalicelib.domain import sms_text
 from chalicelib.domain.contact import ContactError, normalise_email, normalise_phone
 from chalicelib.domain.identity import Caller
-from chalicelib.errors import ConflictError, GoneError, ValidationError
+from chalicelib.errors import ConflictError, ForbiddenError, GoneError, ValidationError
 from chalicelib.notify import pace
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
@@ -25,6 +25,7 @@ from chalicelib.services.membership import MembershipService, MeView
 from chalicelib.services.sms_policy import SmsPolicy
 from chalicelib.store import keys
 from chalicelib.store.counters import CounterRepository
+from chalicelib.store.email import EmailSuppressions
 from chalicelib.store.members import MemberItem, MemberRepository, contact_attributes
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -37,6 +38,11 @@ CODES_PER_DESTINATION_PER_HOUR = 3
 CHANGES_PER_IP_PER_HOUR = 30
 
 _KIND = {"sms": "phone", "email": "email"}
+# The index that finds a contact's memberships: inbound SMS by phone, SES feedback by email.
+_INDEX = {
+    "sms": (MemberItem.gsi2pk, MemberItem.gsi2sk, keys.phone_index),
+    "email": (MemberItem.gsi1pk, MemberItem.gsi1sk, keys.email_index),
+}
 
 
 def code_hash(member_id: str, channel: str, code: str) -> str:
@@ -66,12 +72,14 @@ class ContactService:
         counters: CounterRepository | None = None,
         outbound: Callable[[], Sender] = sender,
         policy: SmsPolicy | None = None,
+        suppressions: EmailSuppressions | None = None,
     ) -> None:
         self.membership = membership or MembershipService()
         self.members = members or MemberRepository()
         self.counters = counters or CounterRepository()
         self.outbound = outbound
         self.policy = policy or SmsPolicy(counters=self.counters)
+        self.suppressions = suppressions or EmailSuppressions()
 
     def set(
         self,
@@ -97,15 +105,20 @@ class ContactService:
             attributes = contact_attributes(channel)
             if value is None:
                 actions += [attribute.remove() for attribute in attributes.values()]
-                if channel == "sms":
-                    actions += [MemberItem.gsi2pk.remove(), MemberItem.gsi2sk.remove()]
+                actions += [attribute.remove() for attribute in _INDEX[channel][:2]]
                 continue
             blind = crypto.blind_index(_KIND[channel], value)
+            if channel == "sms":
+                self._refuse_banned(member.group_id, blind)
             current_hash = member.phone_hash if channel == "sms" else member.email_hash
             current_status = member.phone_status if channel == "sms" else member.email_status
             if blind == current_hash and current_status == VERIFIED:
                 continue
-            opted_out = channel == "sms" and self.policy.opted_out(value)
+            # a number that texted STOP, or an address that bounced or complained, is opted out
+            if channel == "sms":
+                opted_out = self.policy.opted_out(value)
+            else:
+                opted_out = self.suppressions.suppressed(blind)
             if not opted_out:
                 self.counters.hit("code-destination", blind, CODES_PER_DESTINATION_PER_HOUR, 3600, now)
                 if channel == "sms":
@@ -119,18 +132,23 @@ class ContactService:
                 attributes["code_expires"].set(now + CODE_LIFETIME),
                 attributes["code_tries"].set(CODE_TRIES),
             ]
-            if channel == "sms":
-                actions += [
-                    MemberItem.gsi2pk.set(keys.phone_index(blind)),
-                    MemberItem.gsi2sk.set(keys.membership_ref(member.group_id, member.member_id)),
-                ]
-            if not opted_out:  # a number that texted STOP gets nothing, not even a code
+            index_pk, index_sk, index_key = _INDEX[channel]
+            actions += [
+                index_pk.set(index_key(blind)),
+                index_sk.set(keys.membership_ref(member.group_id, member.member_id)),
+            ]
+            if not opted_out:  # an opted-out contact gets nothing, not even a code
                 codes.append((channel, value, code))
         if actions:
             self.members.update(member, actions)
         for channel, value, code in codes:
             self._send_code(channel, value, code)
         return self.membership.view(member)
+
+    def _refuse_banned(self, group_id: str, phone_hash: str | None) -> None:
+        """A phone removed from this group is never bound to a membership of it again."""
+        if phone_hash and self.membership.phone_banned(group_id, phone_hash):
+            raise ForbiddenError("This number was removed from this group.", code="removed")
 
     def _normalise(self, channel: str, raw: str | None) -> str | None:
         if raw is None:
@@ -167,14 +185,13 @@ class ContactService:
         if status != PENDING:
             raise ConflictError("This contact cannot be verified now.", code="not_pending")
         expected = getattr(member, f"{prefix}_code_hash")
-        expires = getattr(member, f"{prefix}_code_expires")
-        tries = int(getattr(member, f"{prefix}_code_tries") or 0)
-        if expected is None or expires is None or now >= expires or tries <= 0:
+        if expected is None:
             raise GoneError("This code has expired; ask for a new one.", code="code_expired")
+        left = self.members.spend_try(member, channel, now)  # before comparing: five tries mean five
         if not hmac.compare_digest(expected, code_hash(member.member_id, channel, code)):
-            self.members.update(member, [attributes["code_tries"].add(-1)], attributes["code_tries"] > 0)
-            left = int(getattr(member, f"{prefix}_code_tries") or 0)
             raise ValidationError({"code": f"That code is not right; {left} tries left."})
+        if channel == "sms":
+            self._refuse_banned(member.group_id, member.phone_hash)
         self.members.update(
             member,
             [

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from functools import cache
 
 from chalicelib.services.contact import ContactService
+from chalicelib.services.email_feedback import EmailFeedback
 from chalicelib.services.facilitators import FacilitatorService
 from chalicelib.services.feeds import FeedService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.inbound_sms import InboundSms
 from chalicelib.services.membership import MembershipService
 from chalicelib.services.reminders import QueuedNotices, ReminderQueue, ReminderSweep, ReminderWorker
-from chalicelib.services.room import RoomService, record_removals
+from chalicelib.services.room import RoomService
 from chalicelib.services.sessions import SessionService
+from chalicelib.services.throttle import Admission
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Services:
     reminder_sweep: ReminderSweep
     reminder_worker: ReminderWorker
     inbound_sms: InboundSms
+    email_feedback: EmailFeedback
+    admission: Admission
 
 
 @cache
@@ -48,8 +52,9 @@ def services() -> Services:
             room.forget_member,
         ],
         lead_times_used=sweep.state.use_leads,
+        releasers=[lambda member: sessions.release_member(member.group_id, member.member_id)],
+        on_removed=[room.member_removed],  # the room's audit trail and live connections
     )
-    record_removals(membership, room)  # the room's audit trail and live connections hear of removals
     return Services(
         facilitators=FacilitatorService(),
         groups=groups,
@@ -61,4 +66,6 @@ def services() -> Services:
         reminder_sweep=sweep,
         reminder_worker=worker,
         inbound_sms=InboundSms(membership=membership),
+        email_feedback=EmailFeedback(),
+        admission=Admission(groups, membership),
     )

@@ -38,3 +38,16 @@ class FacilitatorService:
             email_hash=email_hash,
         )
         return NewFacilitator(facilitator_id, display_name, token)
+
+    def revoke(self, facilitator_id: str) -> None:
+        """Every token of this facilitator stops working at once (401); their groups stay theirs."""
+        item = self.repository.require(facilitator_id)
+        if item.token_hash:
+            self.repository.replace_token(item, None)
+
+    def reissue(self, facilitator_id: str) -> str:
+        """A new token, shown once; the old one stops working in the same write."""
+        item = self.repository.require(facilitator_id)
+        token = new_token(Role.FACILITATOR)
+        self.repository.replace_token(item, hash_token(token))
+        return token

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import sms_text
+from chalicelib.domain import labels, sms_text
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.domain.invites import Invite, new_code, normalise_code
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
@@ -80,6 +80,8 @@ class RosterEntry:
     member_id: str
     handle: str
     role: str
+    joined_at: datetime | None = None  # these two only for the group's facilitators
+    muted_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,13 @@ def normalise_topic(raw: str) -> str:
     return topic
 
 
-def check_label(label: str, name: str, topic: str) -> None:
-    """A session label is what lock screens show: GSM-7 and free of the group's name and topic."""
+def check_label(label: str, name: str, topic: str, description: str = "") -> None:
+    """A session label is what lock screens show: GSM-7, and giving nothing of the group away."""
     if not sms_text.is_gsm7(label):
         raise ValidationError({"session_label": "Use plain letters, digits and punctuation."})
-    folded = label.casefold()
-    if name.casefold() in folded or topic.replace("-", " ") in folded.replace("-", " "):
-        raise ValidationError({"session_label": "Keep the group's name and topic out of the label."})
+    problem = labels.label_problem(label, name, topic.replace("-", " "), description)
+    if problem is not None:
+        raise ValidationError({"session_label": problem})
 
 
 def invite_view(invite: Invite, now: datetime) -> InviteView:
@@ -231,7 +233,7 @@ class GroupService:
     ) -> GroupView:
         topic = normalise_topic(topic)
         label = session_label or DEFAULT_LABEL
-        check_label(label, name, topic)
+        check_label(label, name, topic, description)
         if access == ACCESS_OPEN and not listed:
             raise ValidationError({"access": "Open groups must be listed in the directory."})
         facilitator = self.facilitators.get(caller.subject_id or "")
@@ -352,6 +354,12 @@ class GroupService:
     def get(self, caller: Caller, group_id: str) -> GroupView:
         return self.view(caller, self.visible(caller, group_id))
 
+    def facilitated(self, caller: Caller) -> list[GroupView]:
+        """Every group the caller facilitates, listed or not, by name."""
+        if caller.role is not Role.FACILITATOR or not caller.subject_id:
+            raise ForbiddenError("Only facilitators run groups.")
+        return [self.view(caller, item) for item in self.groups.facilitated_by(caller.subject_id)]
+
     def directory(self, caller: Caller, topic: str | None) -> list[GroupView]:
         topic_key = normalise_topic(topic) if topic else None
         return [self.view(caller, item) for item in self.groups.listed(topic_key)]
@@ -365,7 +373,9 @@ class GroupService:
         listed = changes.listed if changes.listed is not None else bool(group.listed)
         access = changes.access if changes.access is not None else group.access
         label = changes.session_label if changes.session_label is not None else group.session_label
-        check_label(label, name, topic)
+        description = changes.description if changes.description is not None else group.description or ""
+        if changes.session_label is not None or label != DEFAULT_LABEL:
+            check_label(label, name, topic, description)
         if access == ACCESS_OPEN and not listed:
             raise ValidationError({"access": "Open groups must be listed in the directory."})
 
@@ -412,12 +422,21 @@ class GroupService:
         items = self.groups.roster(group_id)
         group = next((item for item in items if isinstance(item, GroupItem)), None)
         self._require_inside(caller, group)
+        staff_view = group is not None and self.is_facilitator(caller, group)
         entries = []
         for item in items:
             if isinstance(item, StaffItem):
                 entries.append(RosterEntry(item.facilitator_id, item.display_name, "facilitator"))
             elif isinstance(item, MemberItem) and item.status == ACTIVE:
-                entries.append(RosterEntry(item.member_id, item.handle, "member"))
+                entries.append(
+                    RosterEntry(
+                        item.member_id,
+                        item.handle,
+                        "member",
+                        joined_at=item.created_at if staff_view else None,
+                        muted_until=item.muted_until if staff_view else None,
+                    )
+                )
         return sorted(entries, key=lambda entry: (entry.role != "facilitator", entry.handle.casefold()))
 
     def add_facilitator(self, caller: Caller, group_id: str, facilitator_id: str) -> list[RosterEntry]:
@@ -429,3 +448,8 @@ class GroupService:
         if facilitator_id not in (group.facilitator_ids or set()):
             self.groups.add_staff(group, self.groups.staff_item(group_id, facilitator_id, other.display_name))
         return self.roster(caller, group_id)
+
+    def remove_facilitator(self, caller: Caller, group_id: str, facilitator_id: str) -> None:
+        """A group's facilitator takes a facilitator (perhaps themselves) off it; never the last."""
+        self.managed(caller, group_id)
+        self.groups.remove_staff(group_id, facilitator_id)

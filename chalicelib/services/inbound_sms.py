@@ -5,7 +5,10 @@ the group with a generated handle, marks the number verified (it texted us) and
 replies with a one-time sign-in link; HELP/INFO; the opt-out words opt the
 number out everywhere with one confirmation; START/UNSTOP/YES opt back in;
 anything else gets a short help reply at most once a day. A message delivered
-twice is handled once.
+twice is handled once: it is claimed (with a lease) before the work and marked handled
+only after the work and its replies, so a failed or interrupted delivery is redone
+whole (each step idempotent); a crash after a reply was sent and before the mark can
+send that reply twice.
 """
 
 from __future__ import annotations
@@ -26,9 +29,8 @@ from chalicelib.observability import count
 from chalicelib.services.membership import MembershipService, NewMembership
 from chalicelib.services.sms_policy import SmsPolicy, phone_hash
 from chalicelib.settings import get_settings
-from chalicelib.store import keys
 from chalicelib.store.counters import CounterRepository
-from chalicelib.store.members import ACTIVE, MemberItem, MemberRepository
+from chalicelib.store.members import ACTIVE, AlreadyMemberError, MemberItem, MemberRepository
 from chalicelib.store.sms import DuplicateMessageError, SmsRepository
 
 LOGIN_BYTES = 24
@@ -44,7 +46,9 @@ class InboundSms:
         counters: CounterRepository | None = None,
         policy: SmsPolicy | None = None,
         outbound: Callable[[], Sender] = sender,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock  # wall time, for the claim's lease (`at` is when the text was sent)
         self.membership = membership or MembershipService()
         self.members = members or MemberRepository()
         self.sms = sms or SmsRepository()
@@ -58,16 +62,25 @@ class InboundSms:
         """Act on one inbound text (E.164 sender) and send the replies; returns what was sent."""
         at = at or datetime.now(UTC)
         try:
-            self.sms.first_delivery(message_id, at)
+            self.sms.claim(message_id, self.clock())
         except DuplicateMessageError:
             count("inbound_sms_duplicates")
             return []
+        try:
+            sent = self._act(from_number, body, message_id, at)
+        except Exception:
+            self.sms.unclaim(message_id)  # the redelivery does it all again: each step is idempotent
+            raise
+        self.sms.handled(message_id)  # after the work and its replies, never before
+        return sent
+
+    def _act(self, from_number: str, body: str, message_id: str, at: datetime) -> list[str]:
         keyword, rest = sms_text.parse_keyword(body)
         count("inbound_sms", keyword=keyword if keyword in _KNOWN else "other")
         if keyword in sms_text.OPT_OUT_WORDS:
-            replies = self._opt_out(from_number, at)
+            replies = self._opt_out(from_number, at, message_id)
         elif keyword in sms_text.OPT_IN_WORDS:
-            replies = self._opt_in(from_number, at)
+            replies = self._opt_in(from_number, at, message_id)
         elif keyword in sms_text.HELP_WORDS:
             replies = [sms_text.help_reply(_support())]
         elif keyword == sms_text.JOIN:
@@ -93,24 +106,31 @@ class InboundSms:
 
     # --- opting out and in ----------------------------------------------------------------
 
-    def _opt_out(self, number: str, at: datetime) -> list[str]:
+    def _opt_out(self, number: str, at: datetime, message_id: str) -> list[str]:
         hashed = phone_hash(number)
-        if not self.sms.set_opt_out(hashed, True, at):
-            return []  # already out (one confirmation only), or a later START already decided
+        change = self.sms.set_opt_out(hashed, True, at, message_id)
+        if not change.applies:
+            return []  # a later START already decided
         for member in self.members.by_phone(hashed):
-            if member.phone_status in ("verified", "pending"):
-                self.members.update(member, [MemberItem.phone_status.set("opted_out")])
+            # an opted-out member is written too: its time then outranks a START sent earlier
+            self.members.phone_status_from_sms(
+                member, "opted_out", at, only_if={"verified", "pending", "opted_out"}
+            )
+        if not change.changed:
+            return []  # already out: one confirmation only
         count("sms_opt_outs")
         return [sms_text.OPTED_OUT_REPLY]
 
-    def _opt_in(self, number: str, at: datetime) -> list[str]:
+    def _opt_in(self, number: str, at: datetime, message_id: str) -> list[str]:
         hashed = phone_hash(number)
-        if not self.sms.set_opt_out(hashed, False, at):
+        change = self.sms.set_opt_out(hashed, False, at, message_id)
+        if not change.applies:
             return []
         for member in self.members.by_phone(hashed):
-            if member.phone_status == "opted_out":
-                # they texted from this number, which proves they hold it
-                self.members.update(member, [MemberItem.phone_status.set("verified")])
+            # they texted from this number, which proves they hold it
+            self.members.phone_status_from_sms(member, "verified", at, only_if={"opted_out"})
+        if not change.changed:
+            return []
         count("sms_opt_ins")
         return [sms_text.OPTED_IN_REPLY]
 
@@ -124,16 +144,28 @@ class InboundSms:
         if code is None:
             return self._bad_code(hashed, at)
         invite = self.membership.invites.get(code)
-        if invite is not None:
-            mine = [
-                m
-                for m in self.members.by_phone(hashed)
-                if m.group_id == invite.group_id and m.status == ACTIVE
-            ]
-            if mine:
-                return [self._welcome(mine[0], self.membership.reissue_token(mine[0]), at)]
+        group_id = None if invite is None else invite.group_id
+        if group_id is not None and self.membership.phone_banned(
+            group_id, hashed
+        ):  # before "already a member"
+            return [sms_text.REMOVED_REPLY]
+        # a member who joined on the web and verified this phone later holds no phone item
+        mine = [m for m in self.members.by_phone(hashed) if m.group_id == group_id and m.status == ACTIVE]
+        if mine:
+            return [self._welcome(mine[0], self.membership.reissue_token(mine[0]), at)]
         try:
-            joined = self.membership.join(ANONYMOUS, code, None, None, phone_hash=hashed, now=at)
+            joined = self.membership.join(ANONYMOUS, code, None, None, phone=number, now=at)
+        except AlreadyMemberError as exc:  # texted twice, or a redelivery after the join landed
+            member = (
+                None
+                if exc.member_id is None or group_id is None
+                else self.members.get(group_id, exc.member_id)
+            )
+            if member is None:
+                return [sms_text.CLOSED_REPLY]
+            if member.status != ACTIVE:
+                return [sms_text.REMOVED_REPLY]
+            return [self._welcome(member, self.membership.reissue_token(member), at)]
         except NotFoundError:
             return self._bad_code(hashed, at)
         except (GoneError, ConflictError):
@@ -141,16 +173,6 @@ class InboundSms:
         except ForbiddenError:
             return [sms_text.REMOVED_REPLY]
         member = self.members.require(joined.group_id, joined.member_id)
-        self.members.update(
-            member,
-            [
-                MemberItem.phone_enc.set(crypto.seal("phone", number)),
-                MemberItem.phone_hash.set(hashed),
-                MemberItem.phone_status.set("verified"),
-                MemberItem.gsi2pk.set(keys.phone_index(hashed)),
-                MemberItem.gsi2sk.set(keys.membership_ref(joined.group_id, joined.member_id)),
-            ],
-        )
         count("sms_joins")
         return [self._welcome(member, joined.token, at)]
 

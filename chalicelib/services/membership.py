@@ -1,9 +1,9 @@
 """Anonymous membership: joining with a code, the member's own view, leaving and erasure.
 
-Joining takes three DynamoDB requests on the happy path: one conditional update
-counts an invite use (and finds its group), one conditional update on the group
-takes a seat and a handle, one batch writes the membership and its credentials.
-If a later step is refused, the earlier ones are given back.
+Joining is one transaction after two reads (the invite, its group): an invite use,
+a seat and a handle on the group, the membership with its credentials, and for a
+join by SMS the phone's one membership in that group. Nothing is ever half-done,
+so nothing needs giving back; erasure is one transaction the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from chalicelib.domain.identity import Caller, Role, hash_token, new_token
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.timezones import TimezoneError, zone
 from chalicelib.errors import (
+    ConfigurationError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -29,9 +30,11 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.ids import new_id
-from chalicelib.observability import count
+from chalicelib.observability import count, logger
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
+from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
+from chalicelib.store import keys
 from chalicelib.store.credentials import CredentialRepository
 from chalicelib.store.groups import GroupRepository, InviteRepository
 from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository, contact_attributes
@@ -63,7 +66,19 @@ class MeView:
     timezone: str
     reminders: dict[str, Any]
     contact: dict[str, ContactStatus | None]
-    calendar_url: str
+    calendar_url: str | None
+
+
+UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
+
+
+def _opened(kind: str, sealed: bytes) -> str | None:
+    """A sealed value, or None (logged) when the key cannot open it: the profile still answers."""
+    try:
+        return crypto.open_sealed(kind, sealed)
+    except ConfigurationError:
+        logger().error("sealed value unreadable with the configured key", extra={"kind": kind})
+        return None
 
 
 def calendar_url(feed_token: str) -> str:
@@ -100,6 +115,8 @@ class MembershipService:
         rng: random.Random | None = None,
         access: GroupService | None = None,
         lead_times_used: Callable[[set[int]], None] | None = None,
+        releasers: list[Eraser] | None = None,
+        on_removed: list[Callable[[Caller, MemberItem], None]] | None = None,
     ) -> None:
         self.groups = groups or GroupRepository()
         self.invites = invites or InviteRepository()
@@ -109,6 +126,8 @@ class MembershipService:
         self.rng = rng or random.SystemRandom()
         self.access = access or GroupService(self.groups, self.invites)
         self.lead_times_used = lead_times_used  # tells the reminder sweep which lead times to look for
+        self.releasers = releasers or []  # what a removed member gives back (seats in sessions)
+        self.on_removed = on_removed or []  # told once a removal happened (the room's audit trail)
 
     # --- joining -------------------------------------------------------------------------
 
@@ -119,9 +138,10 @@ class MembershipService:
         handle: str | None,
         timezone: str | None,
         *,
-        phone_hash: str | None = None,
+        phone: str | None = None,
         now: datetime | None = None,
     ) -> NewMembership:
+        """Join a group with an invite code; `phone` (E.164) for a join texted from that number."""
         now = now or datetime.now(UTC)
         code = normalise_code(raw_code)
         if code is None:
@@ -134,45 +154,56 @@ class MembershipService:
             if invite is not None and invite.group_id == caller.group_id:
                 raise ForbiddenError("You were removed from this group.", code="removed")
 
-        invite = self.invites.consume(code, now)
-        try:
-            if caller.role is Role.MEMBER and caller.group_id == invite.group_id:
-                raise ConflictError("You are already a member of this group.", code="already_member")
-            group, (display, key) = self._admit(invite.group_id, wanted, phone_hash)
-        except Exception:
-            self.invites.release(code)
-            raise
-        try:
-            created = self._create_member(group.group_id, display, key, timezone or group.timezone)
-        except Exception:
-            self.groups.release(group.group_id, key)
-            self.invites.release(code)
-            raise
-        count("joins")
-        return created
-
-    def _admit(
-        self, group_id: str, wanted: list[tuple[str, str]] | None, phone_hash: str | None
-    ) -> tuple[Any, tuple[str, str]]:
+        invite = self.invites.get(code)
+        if invite is None:
+            raise NotFoundError("No group has this invite code.")
+        if caller.role is Role.MEMBER and caller.group_id == invite.group_id:
+            raise ConflictError("You are already a member of this group.", code="already_member")
+        group = self.groups.get(invite.group_id)
+        if group is None:
+            raise NotFoundError("No group has this invite code.")
+        if wanted:
+            self._not_staff(group.group_id, wanted[0][1])
         candidates = wanted or [
             (name, handles.handle_key(name))
             for name in handles.generated_candidates(self.rng, GENERATED_ATTEMPTS)
         ]
         for index, (display, key) in enumerate(candidates):
             try:
-                group = self.groups.admit(group_id, key, MEMBER_CEILING, phone_hash)
+                created = self._enrol(
+                    code, group.group_id, display, key, timezone or group.timezone, phone, now
+                )
             except ConflictError as exc:
                 if exc.code == "handle_taken" and wanted is None and index < len(candidates) - 1:
                     continue
                 raise
-            return group, (display, key)
+            count("joins")
+            return created
         raise ConflictError("Could not find a free handle; try choosing one.", code="handle_taken")
 
-    def _create_member(self, group_id: str, handle: str, key: str, timezone: str) -> NewMembership:
+    def _not_staff(self, group_id: str, handle_key: str) -> None:
+        """A member's handle may not read as the name of one of the group's facilitators."""
+        if any(handles.handle_key(staff.display_name) == handle_key for staff in self.groups.staff(group_id)):
+            raise ValidationError({"handle": "That is a facilitator's name here; choose another handle."})
+
+    def _enrol(
+        self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
+    ) -> NewMembership:
+        """One transaction: the invite use, the seat and handle, the membership, its credentials."""
         member_id = new_id("mem")
         token = new_token(Role.MEMBER)
         feed_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
         caller = Caller(Role.MEMBER, subject_id=member_id, group_id=group_id)
+        contact: dict[str, Any] = {}
+        if phone is not None:  # they texted from this number, which proves they hold it
+            hashed = phone_hash(phone)
+            contact = {
+                "phone_enc": crypto.seal("phone", phone),
+                "phone_hash": hashed,
+                "phone_status": "verified",
+                "gsi2pk": keys.phone_index(hashed),
+                "gsi2sk": keys.membership_ref(group_id, member_id),
+            }
         member = self.members.new_item(
             group_id,
             member_id,
@@ -184,15 +215,29 @@ class MembershipService:
             token_hash=hash_token(token),
             feed_hash=hash_token(feed_token),
             feed_enc=crypto.seal("feed", feed_token),
+            **contact,
         )
-        self.members.create(
-            [
-                member,
+        self.members.enrol(
+            code=code,
+            now=now,
+            ceiling=MEMBER_CEILING,
+            member=member,
+            others=[
                 self.credentials.item(hash_token(token), caller),
                 self.members.feed_item(hash_token(feed_token), group_id, member_id),
-            ]
+            ],
+            refused=lambda index: (
+                self.invites.refusal(code)
+                if index == 0
+                else self.groups.refusal(group_id, key, member.phone_hash)
+            ),
         )
         return NewMembership(member_id, group_id, handle, token, timezone)
+
+    def phone_banned(self, group_id: str, hashed: str) -> bool:
+        """Whether a facilitator removed a member with this phone (blind index) from the group."""
+        group = self.groups.get(group_id, consistent=True)
+        return group is not None and hashed in (group.banned_phones or set())
 
     # --- the member's own view -------------------------------------------------------------
 
@@ -210,12 +255,14 @@ class MembershipService:
     def view(self, member: MemberItem) -> MeView:
         contact: dict[str, ContactStatus | None] = {"sms": None, "email": None}
         if member.phone_enc is not None:
+            phone = _opened("phone", member.phone_enc)
             contact["sms"] = ContactStatus(
-                member.phone_status or "pending", mask_phone(crypto.open_sealed("phone", member.phone_enc))
+                member.phone_status or "pending", mask_phone(phone) if phone else UNREADABLE
             )
         if member.email_enc is not None:
+            email = _opened("email", member.email_enc)
             contact["email"] = ContactStatus(
-                member.email_status or "pending", mask_email(crypto.open_sealed("email", member.email_enc))
+                member.email_status or "pending", mask_email(email) if email else UNREADABLE
             )
         return MeView(
             member_id=member.member_id,
@@ -224,7 +271,7 @@ class MembershipService:
             timezone=member.timezone,
             reminders=preferences.ReminderPreferences.from_dict(member.reminders).to_dict(),
             contact=contact,
-            calendar_url=calendar_url(crypto.open_sealed("feed", member.feed_enc)),
+            calendar_url=calendar_url(feed) if (feed := _opened("feed", member.feed_enc)) else None,
         )
 
     def me(self, caller: Caller) -> MeView:
@@ -250,6 +297,7 @@ class MembershipService:
         if handle is not None:
             display, key = checked_handle(handle)
             if key != member.handle_key:
+                self._not_staff(member.group_id, key)
                 self.groups.swap_handle(member.group_id, member.handle_key, key)
                 swapped = (member.handle_key, key)
             actions += [MemberItem.handle.set(display), MemberItem.handle_key.set(key)]
@@ -316,14 +364,13 @@ class MembershipService:
         member = self.member(caller)
         for eraser in self.erasers:
             eraser(member)
-        self.members.delete(
+        self.members.erase(
+            member,
             [
-                member,
                 self.credentials.item(member.token_hash, caller),
                 self.members.feed_item(member.feed_hash, member.group_id, member.member_id),
-            ]
+            ],
         )
-        self.groups.release(member.group_id, member.handle_key)
         count("erasures")
 
     def remove(self, caller: Caller, group_id: str, member_id: str) -> None:
@@ -334,6 +381,8 @@ class MembershipService:
             return
         if member.phone_hash:
             self.groups.ban_phone(group_id, member.phone_hash)
+        for release in self.releasers:  # before the status flips, so a retried removal redoes them
+            release(member)
         wipe = [
             attribute.remove()
             for channel in ("sms", "email")
@@ -345,4 +394,6 @@ class MembershipService:
         )
         self.credentials.mark_removed(member.token_hash)
         self.groups.release_seat(group_id)
+        for hook in self.on_removed:
+            hook(caller, member)
         count("removals")

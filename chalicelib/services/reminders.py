@@ -146,6 +146,14 @@ class ReminderQueue:
             )
         return self._url
 
+    def _send_batch(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError("The reminder queue is unavailable.") from exc
+
     def send(self, jobs: Iterable[Job], delay_seconds: int = 0) -> int:
         """Queue `jobs` in batches of ten; entries SQS refuses are retried once."""
         pending = list(jobs)
@@ -157,7 +165,7 @@ class ReminderQueue:
                 for index, job in enumerate(batch)
             ]
             for _attempt in range(2):
-                answer = aws.client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries)
+                answer = self._send_batch(entries)
                 failed = {entry["Id"] for entry in answer.get("Failed", [])}
                 sent += len(entries) - len(failed)
                 entries = [entry for entry in entries if entry["Id"] in failed]
@@ -571,13 +579,17 @@ class ReminderWorker:
 
 
 class QueuedNotices:
-    """Tells members going to a session what changed, through the reminder queue."""
+    """Tells members what changed, through the reminder queue.
+
+    Notices are first owed (bodies written with the change they describe), then queued
+    with `deliver`; the worker re-checks each when it is sent.
+    """
 
     def __init__(self, queue: ReminderQueue, labels: Callable[[str], str]) -> None:
         self.queue = queue
         self.labels = labels
 
-    def _send(
+    def _bodies(
         self,
         kind: str,
         session: SessionItem,
@@ -585,9 +597,12 @@ class QueuedNotices:
         *,
         start: datetime | None = None,
         new_start: datetime | None = None,
-    ) -> None:
+    ) -> list[str]:
+        members = sorted(member_ids)
+        if not members:
+            return []
         label = self.labels(session.group_id)
-        jobs = [
+        return [
             Job(
                 kind=kind,
                 member_id=member_id,
@@ -597,26 +612,24 @@ class QueuedNotices:
                 label=label,
                 new_start=None if new_start is None else _iso(new_start),
                 sequence=int(session.sequence or 0),
-            )
-            for member_id in sorted(member_ids)
+            ).to_json()
+            for member_id in members
         ]
-        if jobs:
-            count("notices_enqueued", self.queue.send(jobs), kind=kind)
 
-    def cancelled(self, session: SessionItem, member_ids: set[str]) -> None:
-        self._send(templates.CANCELLED, session, member_ids)
+    def cancelled(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return self._bodies(templates.CANCELLED, session, member_ids)
 
-    def moved(self, session: SessionItem, member_ids: set[str]) -> None:
-        self._send(
+    def moved(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return self._bodies(
             templates.MOVED, session, member_ids, start=session.original_start, new_start=session.start
         )
 
-    def promoted(self, session: SessionItem, member_id: str) -> None:
-        self._send(templates.PROMOTED, session, [member_id])
+    def promoted(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return self._bodies(templates.PROMOTED, session, member_ids)
 
-    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None:
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> list[str]:
         label = self.labels(series.group_id)
-        jobs = [
+        return [
             Job(
                 kind=templates.SERIES_ENDED,
                 member_id=member_id,
@@ -625,8 +638,19 @@ class QueuedNotices:
                 start=_iso(at),
                 label=label,
                 sequence=int(series.sequence or 0),
-            )
+            ).to_json()
             for member_id in sorted(member_ids)
         ]
-        if jobs:
-            count("notices_enqueued", self.queue.send(jobs), kind=templates.SERIES_ENDED)
+
+    @staticmethod
+    def is_for(body: str, member_id: str) -> bool:
+        """Whether an owed notice is a promotion of `member_id` (withdrawn when they leave)."""
+        job = Job.from_json(body)
+        return job.kind == templates.PROMOTED and job.member_id == member_id
+
+    def deliver(self, bodies: list[str]) -> None:
+        """Queue owed notices; `DependencyError` if the queue refuses (they stay owed)."""
+        jobs = [Job.from_json(body) for body in bodies]
+        self.queue.send(jobs)
+        for kind in sorted({job.kind for job in jobs}):
+            count("notices_enqueued", sum(1 for job in jobs if job.kind == kind), kind=kind)

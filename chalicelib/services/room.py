@@ -8,7 +8,7 @@ credential. A crisis adds the facilitators' notice; it never blocks the writer's
 
 Moderation (hiding a message, muting, removing a member) is written to the group's audit
 trail in the same transaction as the action, except removal, which `MembershipService`
-owns: `record_removals` wraps it once, in the composition root.
+owns: it tells `member_removed` once a removal happened (wired in the composition root).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from chalicelib.store.facilitators import FacilitatorItem
 from chalicelib.store.groups import GroupItem, StaffItem
 from chalicelib.store.members import ACTIVE, REMOVED, MemberItem, MemberRepository
 from chalicelib.store.room import (
+    HANDLED,
+    OPEN,
     AlertItem,
     AuditItem,
     LiveRoomItem,
@@ -63,6 +65,8 @@ MAX_CONNECTIONS = 2000  # per group; keeps the registry item far below DynamoDB'
 
 HIDDEN = "message_hidden"
 MUTED = "member_muted"
+UNMUTED = "member_unmuted"
+ALERT_HANDLED = "alert_handled"
 REMOVED_ACTION = "member_removed"
 
 Clock = Callable[[], datetime]
@@ -93,6 +97,7 @@ class MessageView:
 class Posted:
     message: MessageView
     resources: list[dict[str, str]] | None
+    notice: str | None = None  # told to the writer alone: why their words were changed
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,29 @@ class AlertView:
     created_at: datetime
     category: str | None
     reason: str | None
+    status: str
+    handled_at: datetime | None
+    handled_by: str | None
+
+
+def alert_view(item: AlertItem) -> AlertView:
+    return AlertView(
+        alert_id=item.alert_id,
+        kind=item.alert_kind,
+        message_id=item.message_id,
+        created_at=item.created_at,
+        category=item.category,
+        reason=item.reason,
+        status=item.status or OPEN,
+        handled_at=item.handled_at,
+        handled_by=item.handled_by,
+    )
+
+
+@dataclass(frozen=True)
+class FacilitatedGroup:
+    group: Any  # a GroupView
+    open_alerts: int
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,7 @@ class AuditView:
     handle: str | None
     message_id: str | None
     muted_until: datetime | None
+    alert_id: str | None
     created_at: datetime
 
 
@@ -253,6 +282,7 @@ class RoomService:
             body = rules.clean_body(raw_body)
         except rules.MessageTextError as exc:
             raise ValidationError({"body": str(exc)}) from exc
+        body, masked = rules.mask_contacts(body)
         now = self.clock()
         # Facilitators are not assessed: they quote the resources and name the topic on purpose.
         assessment = crisis.assess(body) if caller.role is Role.MEMBER else crisis.NOT_FLAGGED
@@ -270,6 +300,7 @@ class RoomService:
         return Posted(
             message=self.view(message, caller),
             resources=crisis.resources() if assessment.flagged else None,
+            notice=rules.MASKED_NOTICE if masked else None,
         )
 
     def _write(
@@ -291,7 +322,9 @@ class RoomService:
         alert = None
         if assessment.flagged:
             alert = self._crisis_alert(group_id, message.message_id, assessment.category, now)
-        limit = RateLimit("room_post", author.author_id, POST_LIMIT, POST_WINDOW_SECONDS)
+        # keyed by a blind index, like every counter: the item names nobody once it expires
+        subject = crypto.blind_index("member", author.author_id)
+        limit = RateLimit("room_post", subject, POST_LIMIT, POST_WINDOW_SECONDS)
         self.room.post(message, author=author.membership, limit=limit, now=now, alert=alert)
         return message
 
@@ -370,9 +403,15 @@ class RoomService:
         event = json.dumps({"type": "message_hidden", "message_id": message.message_id})
         self._push(ref.group_id, _live(found.get(live_key)), lambda _connection: event, now)
 
-    def report(self, caller: Caller, message_id: str, reason: str | None) -> None:
-        """A member flags a message to the facilitators; once per member and message."""
+    def report(self, caller: Caller, message_id: str, reason: str | None) -> str | None:
+        """A member flags a message to the facilitators; once per member and message.
+
+        Returns the notice for the reporter when contact details in the reason were hidden.
+        """
         ref = self._message_ref(caller, message_id)
+        masked = False
+        if reason:
+            reason, masked = rules.mask_contacts(reason)
         now = self.clock()
         report = self.room.new_report(
             ref.group_id,
@@ -393,9 +432,10 @@ class RoomService:
         )
         if self.room.report(keys.message(ref.group_id, ref.seq), report, alert, now):
             count("reports")
+        return rules.MASKED_NOTICE if masked else None
 
-    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
-        """A facilitator mutes a member for a while; it ends by itself."""
+    def _moderated(self, caller: Caller, group_id: str, member_id: str) -> tuple[str, MemberItem]:
+        """The caller's display name (they must facilitate the group) and the member, in one fetch."""
         member_key = keys.member(group_id, member_id)
         found = self.room.fetch(
             [keys.group(group_id), keys.staff(group_id, caller.subject_id or ""), member_key]
@@ -404,6 +444,11 @@ class RoomService:
         member = found.get(member_key)
         if not isinstance(member, MemberItem):
             raise NotFoundError("No such member in this group.")
+        return actor_name, member
+
+    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
+        """A facilitator mutes a member for a while; it ends by itself."""
+        actor_name, member = self._moderated(caller, group_id, member_id)
         if member.status != ACTIVE:
             raise ConflictError("This member is no longer in the group.", code="not_active")
         now = self.clock()
@@ -421,6 +466,18 @@ class RoomService:
         self.room.mute(member, until, audit)
         count("mutes")
         return MuteView(member_id=member_id, muted_until=until)
+
+    def unmute(self, caller: Caller, group_id: str, member_id: str) -> None:
+        """A facilitator ends a member's mute now; recorded only when there was one to end."""
+        actor_name, member = self._moderated(caller, group_id, member_id)
+        now = self.clock()
+        if member.muted_until is None or member.muted_until <= now:
+            return
+        audit = self._audit(
+            group_id, now, UNMUTED, caller, actor_name, member_id=member_id, handle=member.handle
+        )
+        if self.room.unmute(member, now, audit):
+            count("unmutes")
 
     def member_removed(self, caller: Caller, member: MemberItem) -> None:
         """After `MembershipService.remove`: record it and hang up the member's live connections."""
@@ -443,8 +500,10 @@ class RoomService:
         self._hang_up(member.group_id, member.member_id, now, _live(found.get(live_key)))
 
     def forget_member(self, member: MemberItem) -> None:
-        """Erasure: the member's messages are deleted and their live connections closed."""
+        """Erasure: the member's messages are deleted, their handle leaves the audit trail, and
+        their live connections are closed."""
         self.room.delete(self.room.by_author(member.group_id, member.member_id))
+        self.room.forget_in_audit(member.group_id, member.member_id)
         live_key = keys.live_room(member.group_id)
         live = _live(self.room.fetch([live_key]).get(live_key))
         self._hang_up(member.group_id, member.member_id, self.clock(), live)
@@ -470,23 +529,39 @@ class RoomService:
             **subject,
         )
 
-    def alerts(self, caller: Caller, group_id: str, before: str | None, limit: int) -> Listing:
+    def alerts(
+        self, caller: Caller, group_id: str, status: str | None, before: str | None, limit: int
+    ) -> Listing:
+        """Newest first; `status` open (the queue), handled (the history) or None (both)."""
         self.groups.managed(caller, group_id)
-        page = self.room.alerts(group_id, before=before, limit=limit, now=self.clock())
-        return Listing(
-            [
-                AlertView(
-                    alert_id=item.alert_id,
-                    kind=item.alert_kind,
-                    message_id=item.message_id,
-                    created_at=item.created_at,
-                    category=item.category,
-                    reason=item.reason,
-                )
-                for item in page.items
-            ],
-            page.next,
+        page = self.room.alerts(group_id, status=status, before=before, limit=limit, now=self.clock())
+        return Listing([alert_view(item) for item in page.items], page.next)
+
+    def handle_alert(self, caller: Caller, group_id: str, alert_id: str) -> AlertView:
+        """Mark an alert handled (who, when) in the audit trail; handling it again changes nothing."""
+        found = self.room.fetch([keys.group(group_id), keys.staff(group_id, caller.subject_id or "")])
+        _, actor_name = self._staff(caller, group_id, found)
+        seq = rules.parse_alert_id(alert_id)
+        now = self.clock()
+        alert = None if seq is None else self.room.alert(group_id, seq, now)
+        if alert is None:
+            raise NotFoundError("No such alert.")
+        if alert.status == HANDLED:
+            return alert_view(alert)
+        audit = self._audit(
+            group_id, now, ALERT_HANDLED, caller, actor_name, message_id=alert.message_id, alert_id=alert_id
         )
+        if not self.room.handle_alert(alert, now, caller.subject_id or "", actor_name, audit):
+            alert = self.room.alert(group_id, seq or "", now) or alert  # the other handler's record
+        return alert_view(alert)
+
+    def facilitated_groups(self, caller: Caller) -> list[FacilitatedGroup]:
+        """Every group the caller runs, listed or not, with how many of its alerts are open."""
+        now = self.clock()
+        return [
+            FacilitatedGroup(view, self.room.open_alerts(view.group_id, now))
+            for view in self.groups.facilitated(caller)
+        ]
 
     def audit(self, caller: Caller, group_id: str, before: str | None, limit: int) -> Listing:
         self.groups.managed(caller, group_id)
@@ -503,6 +578,7 @@ class RoomService:
                     handle=item.handle,
                     message_id=item.message_id,
                     muted_until=item.muted_until,
+                    alert_id=item.alert_id,
                     created_at=item.created_at,
                 )
                 for item in page.items
@@ -618,20 +694,3 @@ class RoomService:
 
 def _live(item: Any) -> LiveRoomItem | None:
     return item if isinstance(item, LiveRoomItem) else None
-
-
-def record_removals(membership: Any, room: RoomService) -> None:
-    """Removal is `MembershipService.remove`'s; the room records it once it happened.
-
-    The one hook between the two services, installed by the composition root. The member is
-    read first so that repeating a removal (already removed: nothing happens) records nothing.
-    """
-    remove = membership.remove
-
-    def remove_and_record(caller: Caller, group_id: str, member_id: str) -> None:
-        before = room.members.get(group_id, member_id)
-        remove(caller, group_id, member_id)
-        if before is not None and before.status == ACTIVE:
-            room.member_removed(caller, before)
-
-    membership.remove = remove_and_record

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import (
     ConflictError,
+    DependencyError,
     ForbiddenError,
     GoneError,
     NotFoundError,
@@ -28,8 +29,8 @@ from chalicelib.ids import new_id
 from chalicelib.observability import count
 from chalicelib.services.groups import GroupService
 from chalicelib.store import keys
-from chalicelib.store.base import conditional
 from chalicelib.store.groups import GroupItem
+from chalicelib.store.members import MemberRepository
 from chalicelib.store.sessions import (
     ACTIVE,
     CANCELLED,
@@ -39,6 +40,7 @@ from chalicelib.store.sessions import (
     SeriesRepository,
     SessionItem,
     SessionRepository,
+    index_actions,
     schedulable,
     seats_free,
 )
@@ -49,6 +51,10 @@ DEFAULT_WINDOW = timedelta(days=30)
 MAX_MOVE = timedelta(days=30)  # a moved session stays within this of its original start
 JOIN_OPENS = timedelta(minutes=15)
 NEXT_SESSIONS = 5
+# Bounded work per request: a group's active series, and the sessions one answer carries.
+MAX_ACTIVE_SERIES = 10  # support groups meet a few times a week; this bounds every expansion
+MAX_SESSIONS_PER_PAGE = 200  # a page ends before a start time; `next` is where the next begins
+NEXT_SESSION_READ = 2 * MAX_ACTIVE_SERIES  # stored sessions read to find a group's next one
 DEFAULT_TITLE = "Group session"
 
 Clock = Callable[[], datetime]
@@ -59,30 +65,44 @@ def utcnow() -> datetime:
 
 
 class SessionNotices(Protocol):
-    """What members going to a session are told; the reminder pipeline delivers it."""
+    """What members are told of a change to a session, as queue message bodies.
 
-    def cancelled(self, session: SessionItem, member_ids: set[str]) -> None: ...
+    A change owes its notices: they are written with the change (on the session item)
+    and `deliver` queues them afterwards; until it succeeds they stay owed.
+    """
 
-    def moved(self, session: SessionItem, member_ids: set[str]) -> None: ...
+    def cancelled(self, session: SessionItem, member_ids: set[str]) -> list[str]: ...
 
-    def promoted(self, session: SessionItem, member_id: str) -> None: ...
+    def moved(self, session: SessionItem, member_ids: set[str]) -> list[str]: ...
 
-    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None: ...
+    def promoted(self, session: SessionItem, member_ids: set[str]) -> list[str]: ...
+
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> list[str]: ...
+
+    def is_for(self, body: str, member_id: str) -> bool: ...
+
+    def deliver(self, bodies: list[str]) -> None: ...
 
 
 class NoNotices:
     """Tells nobody; used where no delivery is wired (unit tests, tools)."""
 
-    def cancelled(self, session: SessionItem, member_ids: set[str]) -> None:
-        return None
+    def cancelled(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return []
 
-    def moved(self, session: SessionItem, member_ids: set[str]) -> None:
-        return None
+    def moved(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return []
 
-    def promoted(self, session: SessionItem, member_id: str) -> None:
-        return None
+    def promoted(self, session: SessionItem, member_ids: set[str]) -> list[str]:
+        return []
 
-    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> None:
+    def series_ended(self, series: SeriesItem, member_ids: set[str], at: datetime) -> list[str]:
+        return []
+
+    def is_for(self, body: str, member_id: str) -> bool:
+        return False
+
+    def deliver(self, bodies: list[str]) -> None:
         return None
 
 
@@ -102,6 +122,12 @@ class SessionView:
     waitlisted: int
     my_rsvp: str | None
     position: int | None
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[SessionView]
+    next: datetime | None  # pass as `from` (same `to`) for the rest of the window
 
 
 @dataclass(frozen=True)
@@ -151,6 +177,25 @@ class Rsvp:
     position: int | None = None
 
 
+def _moved_from(after: SessionItem, original_start: datetime) -> SessionItem:
+    """A moved notice names the start members knew (the original) and the new one."""
+    after.original_start = original_start
+    return after
+
+
+@dataclass(frozen=True)
+class Attendee:
+    member_id: str
+    handle: str
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class Attendance:
+    going: list[Attendee]
+    waitlist: list[Attendee]
+
+
 def _recurrence_error(exc: recurrence.RecurrenceError) -> ValidationError:
     return ValidationError({exc.field: exc.message})
 
@@ -196,10 +241,12 @@ class SessionService:
         sessions: SessionRepository | None = None,
         notices: SessionNotices | None = None,
         clock: Clock = utcnow,
+        members: MemberRepository | None = None,
     ) -> None:
         self.groups = groups or GroupService()
         self.series = series or SeriesRepository()
         self.sessions = sessions or SessionRepository()
+        self.members = members or MemberRepository()
         self.notices = notices or NoNotices()
         self.clock = clock
 
@@ -232,6 +279,12 @@ class SessionService:
     ) -> SeriesView:
         group = self.groups.managed(caller, group_id)
         start, rule = self._checked(start_local, timezone, rrule, duration_minutes)
+        active = [series for series in self.series.for_group(group_id) if series.ended_at is None]
+        if len(active) >= MAX_ACTIVE_SERIES:  # a bound on work, not an invariant: read, then write
+            raise ConflictError(
+                f"A group can run at most {MAX_ACTIVE_SERIES} series at once; end one first.",
+                code="too_many_series",
+            )
         item = self._new_series(
             group,
             title=title or DEFAULT_TITLE,
@@ -376,8 +429,10 @@ class SessionService:
     def _carry_over(self, stored: list[SessionItem], target: SeriesItem, since: datetime) -> None:
         """Retire stored sessions from `since` on that the new shape no longer has.
 
-        Their members move to `target`'s session on the same local date when there is
-        one (and are told it moved); otherwise they are told it is cancelled.
+        Each is cancelled by one write that also reads who was in it at that moment (an
+        RSVP after it is refused), so nobody is lost. Its members move to `target`'s
+        session on the same local date when there is one, within its capacity (the rest
+        wait, in order); otherwise they are told it is cancelled.
         """
         start = recurrence.parse_start_local(target.start_local)
         pending = [s for s in stored if s.original_start >= since and s.status == SCHEDULED]
@@ -391,29 +446,62 @@ class SessionService:
         for old in pending:
             if old.series_id == target.series_id and self.is_occurrence(target, old.original_start):
                 continue  # still a session of the new shape
-            going, waitlist = set(old.going or ()), list(old.waitlist or ())
             found = by_date.get(recurrence.utc_to_local(old.original_start, target.timezone).date())
-            self._cancel(old, notify=found is None)
-            if found is None or not (going or waitlist):
-                continue
-            session_id = recurrence.session_id(target.series_id, found.original_start)
-            actions = SessionRepository.identity_actions(
-                target, session_id, found.original_start
-            ) + self._index_actions(session_id, found.original_start)
-            if going:
-                actions.append(SessionItem.going.add(going))
-            if waitlist:
-                actions.append(SessionItem.waitlist.set((SessionItem.waitlist | []).append(waitlist)))
-            moved = self.sessions.write(
-                target.series_id, found.original_start, actions, None, lambda: ConflictError("changed")
+            owner = target if old.series_id == target.series_id else self.series.get(old.series_id) or target
+            retired = self.sessions.cancel(
+                owner, old.session_id, old.original_start, self.notices.cancelled if found is None else None
             )
-            self.notices.moved(moved, going)
+            self._deliver(retired)
+            if found is None or retired is None:
+                continue
+            going, waitlist = set(retired.going or ()), list(retired.waitlist or ())
+            if not (going or waitlist):
+                continue
+            moved = self.sessions.carry_in(
+                target,
+                recurrence.session_id(target.series_id, found.original_start),
+                found.original_start,
+                going,
+                waitlist,
+                tell_moved=lambda after, members, old=old: self.notices.moved(
+                    _moved_from(after, old.original_start), members
+                ),
+                tell_lost=lambda _after, members, retired=retired: self.notices.cancelled(retired, members),
+            )
+            self._deliver(moved)
 
     def _promote_all(self, item: SeriesItem, now: datetime) -> None:
         """After a capacity change, seat waiting members wherever seats are now free."""
         for session in self.sessions.in_series(item.series_id, now - MAX_MOVE):
             if session.start > now and session.waitlist:
-                self._promote(item, session.original_start)
+                promoted = self.sessions.promote(
+                    item, session.session_id, session.original_start, self.notices.promoted
+                )
+                self._deliver(promoted)
+
+    def _deliver(self, item: SessionItem | None) -> None:
+        """Queue the notices a change owes now; if the queue fails they stay owed for the next drain."""
+        if item is None or not item.owed:
+            return
+        bodies = list(item.owed)
+        try:
+            self.notices.deliver(bodies)
+        except DependencyError:
+            count("notices_deferred", len(bodies))
+            return
+        try:
+            self.sessions.settle(item, bodies)
+        except DependencyError:
+            count("notices_unsettled", len(bodies))  # queued twice at worst; the ledger sends once
+
+    def deliver_owed(self) -> int:
+        """Queue every notice still owed (a change whose queueing failed); run every minute."""
+        delivered = 0
+        for item in self.sessions.with_owed():
+            owed = len(item.owed or ())
+            self._deliver(item)
+            delivered += owed
+        return delivered
 
     def end_series(self, caller: Caller, series_id: str) -> None:
         item, _group = self._series_for(caller, series_id)
@@ -435,13 +523,14 @@ class SessionService:
         if kept is not None:
             actions.append(SeriesItem.rrule.set(kept.text))
         self.series.update(item, actions)
-        told: set[str] = set()
         for session in self.sessions.in_series(item.series_id, at - MAX_MOVE):
             if session.start >= at and session.status == SCHEDULED:
-                told |= set(session.going or ())
-                self._cancel(session, notify=False)
-        if notify and told:
-            self.notices.series_ended(item, told, at)  # one notice per member, not one per session
+                # every member going is owed one "series ended" notice; the ledger keeps it to one
+                # per member however many of their sessions carry it
+                tell = (
+                    (lambda _after, members: self.notices.series_ended(item, members, at)) if notify else None
+                )
+                self._deliver(self.sessions.cancel(item, session.session_id, session.original_start, tell))
         count("series_" + reason)
 
     # --- materialising ---------------------------------------------------------------------
@@ -456,7 +545,7 @@ class SessionService:
             session_id = recurrence.session_id(item.series_id, occurrence.original_start)
             actions = SessionRepository.identity_actions(
                 item, session_id, occurrence.original_start
-            ) + self._index_actions(session_id, occurrence.original_start)
+            ) + index_actions(session_id, occurrence.original_start)
             try:
                 self.sessions.write(
                     item.series_id,
@@ -471,10 +560,6 @@ class SessionService:
                 continue  # cancelled or moved meanwhile: its own index entry stands
         self.series.update(item, [SeriesItem.materialised_until.set(until)])
         return written
-
-    @staticmethod
-    def _index_actions(session_id: str, start: datetime) -> list[Any]:
-        return SessionRepository.start_index_actions(session_id, start)
 
     def extend_horizon(self) -> int:
         """The daily job: materialise every active series up to the rolling horizon."""
@@ -545,13 +630,30 @@ class SessionService:
             position=position,
         )
 
+    def attendance(self, caller: Caller, session_id: str) -> Attendance:
+        """Who is going (by handle) and the waitlist in its order, for the group's facilitators."""
+        occurrence = self._occurrence(session_id, consistent=True)
+        group_id = occurrence.series.group_id
+        self.groups.managed(caller, group_id)
+        going, waitlist = occurrence.going, occurrence.waitlist
+        found = self.members.many(group_id, going | set(waitlist))
+        people = [Attendee(member_id, found[member_id].handle) for member_id in going if member_id in found]
+        queue = [member_id for member_id in waitlist if member_id in found]
+        return Attendance(
+            going=sorted(people, key=lambda person: person.handle.casefold()),
+            waitlist=[
+                Attendee(member_id, found[member_id].handle, position)
+                for position, member_id in enumerate(queue, start=1)
+            ],
+        )
+
     def get_session(self, caller: Caller, session_id: str) -> SessionView:
         occurrence, _group = self._visible_occurrence(caller, session_id)
         return self.view(caller, occurrence)
 
     def list_sessions(
         self, caller: Caller, group_id: str, start: datetime | None, end: datetime | None
-    ) -> list[SessionView]:
+    ) -> SessionPage:
         now = self.clock()
         start = start or now
         end = end or start + DEFAULT_WINDOW
@@ -560,7 +662,12 @@ class SessionService:
         if end - start > MAX_WINDOW:
             raise ValidationError({"to": "A window may span at most 366 days."})
         self.groups.visible(caller, group_id)
-        return [self.view(caller, o) for o in self.occurrences(group_id, start, end)]
+        found = self.occurrences(group_id, start, end)
+        page, next_from = found, None
+        if len(found) > MAX_SESSIONS_PER_PAGE:  # cut before a start time, so `next` repeats none
+            next_from = found[MAX_SESSIONS_PER_PAGE].start
+            page = [o for o in found[:MAX_SESSIONS_PER_PAGE] if o.start < next_from]
+        return SessionPage([self.view(caller, o) for o in page], next_from)
 
     def occurrences(self, group_id: str, start: datetime, end: datetime) -> list[_Occurrence]:
         """Every session of a group starting in [start, end), stored exceptions applied."""
@@ -592,10 +699,12 @@ class SessionService:
     def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
         """The group's next scheduled session within the materialised horizon (one Query)."""
         now = self.clock()
+        # A bounded read from now on, whatever the group stores: a directory page costs the same
+        # for a group with one series as for one with ten (a session moved later from before
+        # now is not shown as the next one).
+        stored = self.sessions.in_group(group_id, now, now + HORIZON, limit=NEXT_SESSION_READ)
         upcoming = [
-            item
-            for item in self.sessions.in_group(group_id, now - MAX_MOVE, now + HORIZON)
-            if item.status == SCHEDULED and item.start > now and item.timezone
+            item for item in stored if item.status == SCHEDULED and item.start > now and item.timezone
         ]
         if not upcoming:
             return None
@@ -640,36 +749,13 @@ class SessionService:
         self.groups.managed(caller, occurrence.series.group_id)
         if occurrence.start <= self.clock():
             raise ConflictError("This session has already started.", code="session_past")
-        if occurrence.status == CANCELLED:
-            return self.view(caller, occurrence)
-        item = self._ensure(occurrence)
-        self._cancel(item)
+        item = self.sessions.cancel(
+            occurrence.series, occurrence.session_id, occurrence.original_start, self.notices.cancelled
+        )
+        self._deliver(item)  # a retry after a failed queueing delivers what is still owed
+        if occurrence.status != CANCELLED:
+            count("sessions_cancelled")
         return self.view(caller, replace(occurrence, item=item))
-
-    def _ensure(self, occurrence: _Occurrence) -> SessionItem:
-        if occurrence.item is not None:
-            return occurrence.item
-        series = occurrence.series
-        return self.sessions.write(
-            series.series_id,
-            occurrence.original_start,
-            SessionRepository.identity_actions(series, occurrence.session_id, occurrence.original_start),
-            None,
-            lambda: ConflictError("The session changed meanwhile; try again."),
-        )
-
-    def _cancel(self, item: SessionItem, notify: bool = True) -> None:
-        item.update(
-            actions=[
-                SessionItem.status.set(CANCELLED),
-                SessionItem.sequence.add(1),
-                SessionItem.start_minute.remove(),
-                SessionItem.start_sk.remove(),
-            ]
-        )
-        if notify:
-            self.notices.cancelled(item, set(item.going or ()))
-        count("sessions_cancelled")
 
     def move_session(
         self, caller: Caller, session_id: str, start_local: str | None, duration_minutes: int | None
@@ -695,18 +781,15 @@ class SessionService:
             if abs(new_start - occurrence.original_start) > MAX_MOVE:
                 raise ValidationError({"start_local": "A session can move at most 30 days from its date."})
         duration = duration_minutes or occurrence.duration
-        item = self._ensure(occurrence)
-        item.update(
-            actions=[
-                SessionItem.start.set(new_start),
-                SessionItem.duration_minutes.set(duration),
-                SessionItem.moved.set(1),
-                SessionItem.sequence.add(1),
-                *self._index_actions(occurrence.session_id, new_start),
-            ],
-            condition=schedulable(),
+        item = self.sessions.move(
+            series,
+            occurrence.session_id,
+            occurrence.original_start,
+            new_start,
+            duration,
+            lambda after, members: self.notices.moved(_moved_from(after, occurrence.original_start), members),
         )
-        self.notices.moved(item, set(item.going or ()))
+        self._deliver(item)
         count("sessions_moved")
         return self.view(caller, replace(occurrence, item=item))
 
@@ -795,54 +878,20 @@ class SessionService:
         self.leave(series, original, member_id)
 
     def leave(self, series: SeriesItem, original: datetime, member_id: str) -> None:
-        item = self.sessions.get(series.series_id, original, consistent=True)
-        if item is None:
-            return
-        if member_id in (item.going or set()):
-            self._write_or_ignore(
-                item, [SessionItem.going.delete({member_id})], SessionItem.going.contains(member_id)
-            )
-            self._promote(series, original)
-        else:
-            for _attempt in range(5):
-                waitlist = list(item.waitlist or ())
-                if member_id not in waitlist:
-                    return
-                index = waitlist.index(member_id)
-                if self._write_or_ignore(
-                    item, [SessionItem.waitlist[index].remove()], SessionItem.waitlist[index] == member_id
-                ):
-                    return
-                item = self.sessions.get(series.series_id, original, consistent=True) or item
+        """Give up a seat or a waitlist place; a freed seat goes to the waitlist head in the same write.
 
-    @staticmethod
-    def _write_or_ignore(item: SessionItem, actions: list[Any], condition: Any) -> bool:
-        try:
-            with conditional(lambda: ConflictError("changed")):
-                item.update(actions=actions, condition=condition)
-        except ConflictError:
-            return False
-        return True
-
-    def _promote(self, series: SeriesItem, original: datetime) -> None:
-        """Move waiting members into free seats, first come first served."""
-        capacity = None if series.capacity is None else int(series.capacity)
-        for _attempt in range(20):
-            item = self.sessions.get(series.series_id, original, consistent=True)
-            if item is None or item.status != SCHEDULED or not item.waitlist:
-                return
-            if capacity is not None and len(item.going or ()) >= capacity:
-                return
-            first = item.waitlist[0]
-            condition = SessionItem.waitlist[0] == first
-            seat = seats_free(capacity)
-            if seat is not None:
-                condition &= seat
-            if self._write_or_ignore(
-                item, [SessionItem.waitlist[0].remove(), SessionItem.going.add({first})], condition
-            ):
-                self.notices.promoted(item, first)
-                count("waitlist_promotions")
+        A promotion of this member not yet queued is withdrawn with them.
+        """
+        session_id = recurrence.session_id(series.series_id, original)
+        item = self.sessions.leave(
+            series,
+            session_id,
+            original,
+            member_id,
+            self.notices.promoted,
+            withdrawn=lambda body: self.notices.is_for(body, member_id),
+        )
+        self._deliver(item)
 
     @staticmethod
     def _member_of(caller: Caller) -> str:
@@ -881,3 +930,14 @@ class SessionService:
                 owner = series.get(item.series_id)
                 if owner is not None:
                     self.leave(owner, item.original_start, member_id)
+
+    def release_member(self, group_id: str, member_id: str) -> None:
+        """A removed member's seats and waitlist places in sessions still to come are given back
+        (whoever waits is promoted and told), through the same path as cancelling an RSVP."""
+        now = self.clock()
+        series = {item.series_id: item for item in self.series.for_group(group_id)}
+        for item in self.sessions.in_group(group_id, now - MAX_MOVE, datetime(2200, 1, 1, tzinfo=UTC)):
+            held = member_id in (item.going or set()) or member_id in (item.waitlist or [])
+            owner = series.get(item.series_id)
+            if held and owner is not None and item.start > now:
+                self.leave(owner, item.original_start, member_id)

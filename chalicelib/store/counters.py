@@ -12,7 +12,7 @@ from pynamodb.attributes import NumberAttribute
 
 from chalicelib.errors import RateLimitedError
 from chalicelib.store import keys
-from chalicelib.store.base import conditional
+from chalicelib.store.base import conditional, dependency
 from chalicelib.store.tables import HearthItem, bind
 
 
@@ -21,6 +21,20 @@ class CounterItem(HearthItem, discriminator="counter"):
 
 
 class CounterRepository:
+    def reached(self, scope: str, subject: str, limit: int, period_seconds: int, now: datetime) -> None:
+        """`RateLimitedError` if this window's count is already at `limit` (counts nothing)."""
+        bind()
+        epoch = int(now.timestamp())
+        window = epoch // period_seconds
+        key = keys.counter(scope, subject, window)
+        with dependency():
+            try:
+                found = CounterItem.get(key.pk, key.sk)
+            except CounterItem.DoesNotExist:
+                return
+        if int(found.count or 0) >= limit:
+            raise RateLimitedError((window + 1) * period_seconds - epoch)
+
     def hit(self, scope: str, subject: str, limit: int, period_seconds: int, now: datetime) -> int:
         """Count one event; `RateLimitedError` (with Retry-After) once `limit` is reached."""
         bind()

@@ -19,14 +19,15 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invites import Invite
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, HearthError, NotFoundError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
-from chalicelib.store.tables import HearthItem, bind
+from chalicelib.store.tables import HearthItem, bind, connection
 
 
 class GroupItem(HearthItem, discriminator="group"):
@@ -85,6 +86,37 @@ def listing_keys(item: GroupItem, name_key: str) -> None:
         item.gsi1pk = item.gsi1sk = item.gsi2pk = item.gsi2sk = None
 
 
+def admission(handle_key: str, ceiling: int, phone_hash: str | None) -> Condition:
+    """A seat is free (under `max_members` and `ceiling`), the handle too, and the phone not barred."""
+    condition = (
+        GroupItem.pk.exists()
+        & (GroupItem.member_count < ceiling)
+        & (GroupItem.max_members.does_not_exist() | (GroupItem.member_count < GroupItem.max_members))
+        & ~GroupItem.handle_keys.contains(handle_key)
+    )
+    if phone_hash is not None:
+        condition &= ~GroupItem.banned_phones.contains(phone_hash)
+    return condition
+
+
+def admit_actions(handle_key: str) -> list[Action]:
+    return [GroupItem.member_count.add(1), GroupItem.handle_keys.add({handle_key})]
+
+
+def release_actions(handle_key: str) -> list[Action]:
+    return [GroupItem.member_count.add(-1), GroupItem.handle_keys.delete({handle_key})]
+
+
+def usable(now: datetime) -> Condition:
+    """An invite that exists, is not revoked or expired, and has uses left."""
+    return (
+        InviteItem.pk.exists()
+        & (InviteItem.revoked == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
+        & (InviteItem.expires.does_not_exist() | (InviteItem.expires > now))
+        & (InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses))
+    )
+
+
 class GroupRepository:
     def new_item(self, **attributes: Any) -> GroupItem:
         key = keys.group(attributes["group_id"])
@@ -116,6 +148,40 @@ class GroupRepository:
             staff.save()
             group.update(actions=[GroupItem.facilitator_ids.add({staff.facilitator_id})])
 
+    def remove_staff(self, group_id: str, facilitator_id: str) -> None:
+        """Take a facilitator off a group, in one transaction; never the group's last one.
+
+        404 when they do not run it, 409 (`last_facilitator`) when they are its only one.
+        """
+        bind()
+        key = keys.group(group_id)
+        staff_key = keys.staff(group_id, facilitator_id)
+        condition = GroupItem.facilitator_ids.contains(facilitator_id) & (size(GroupItem.facilitator_ids) > 1)
+        with (
+            conditional(lambda: self._staff_refusal(group_id, facilitator_id)),
+            TransactWrite(connection=connection()) as tx,
+        ):
+            tx.update(
+                GroupItem(key.pk, key.sk),
+                actions=[GroupItem.facilitator_ids.delete({facilitator_id})],
+                condition=condition,
+            )
+            tx.delete(StaffItem(staff_key.pk, staff_key.sk))
+
+    def _staff_refusal(self, group_id: str, facilitator_id: str) -> HearthError:
+        current = self.get(group_id, consistent=True)
+        if current is None or facilitator_id not in (current.facilitator_ids or set()):
+            return NotFoundError("This facilitator does not run this group.")
+        return ConflictError("A group needs at least one facilitator.", code="last_facilitator")
+
+    def staff(self, group_id: str) -> list[StaffItem]:
+        """The group's facilitators (one Query on the staff items alone)."""
+        bind()
+        key = keys.staff(group_id, "")
+        with dependency():
+            found = StaffItem.query(key.pk, StaffItem.sk.startswith(key.sk))
+            return [item for item in found if isinstance(item, StaffItem)]
+
     def get(self, group_id: str, consistent: bool = False) -> GroupItem | None:
         bind()
         key = keys.group(group_id)
@@ -142,6 +208,25 @@ class GroupRepository:
                 return list(GroupItem.gsi1.query(keys.LISTED))
             return list(GroupItem.gsi2.query(keys.listed_topic(topic)))
 
+    def facilitated_by(self, facilitator_id: str) -> list[GroupItem]:
+        """The groups a facilitator runs: their staff entries (one index Query), then the groups.
+
+        The index is eventually consistent, so each group is kept only if it still names them.
+        """
+        bind()
+        with dependency():
+            staff = [
+                item
+                for item in StaffItem.gsi1.query(keys.facilitator_groups(facilitator_id))
+                if isinstance(item, StaffItem)
+            ]
+            wanted = [(keys.group(item.group_id).pk, keys.group(item.group_id).sk) for item in staff]
+            found = list(GroupItem.batch_get(wanted)) if wanted else []
+        groups = [
+            g for g in found if isinstance(g, GroupItem) and facilitator_id in (g.facilitator_ids or set())
+        ]
+        return sorted(groups, key=lambda g: (g.name.casefold(), g.group_id))
+
     def roster(self, group_id: str) -> list[HearthItem]:
         """The group item, its staff and its members, in one Query."""
         bind()
@@ -149,30 +234,7 @@ class GroupRepository:
         with dependency():
             return list(HearthItem.query(key.pk, HearthItem.sk.startswith(keys.ROSTER_PREFIX)))
 
-    def admit(self, group_id: str, handle_key: str, ceiling: int, phone_hash: str | None) -> GroupItem:
-        """Take a seat (under `max_members` and `ceiling`) and a handle in one conditional write.
-
-        Returns the group as it is after the write; refusals say why (full, handle taken, removed).
-        """
-        bind()
-        key = keys.group(group_id)
-        item = GroupItem(key.pk, key.sk)
-        condition = (
-            GroupItem.pk.exists()
-            & (GroupItem.member_count < ceiling)
-            & (GroupItem.max_members.does_not_exist() | (GroupItem.member_count < GroupItem.max_members))
-            & ~GroupItem.handle_keys.contains(handle_key)
-        )
-        if phone_hash is not None:
-            condition &= ~GroupItem.banned_phones.contains(phone_hash)
-        with conditional(lambda: self._refusal(group_id, handle_key, phone_hash)):
-            item.update(
-                actions=[GroupItem.member_count.add(1), GroupItem.handle_keys.add({handle_key})],
-                condition=condition,
-            )
-        return item
-
-    def _refusal(self, group_id: str, handle_key: str, phone_hash: str | None) -> HearthError:
+    def refusal(self, group_id: str, handle_key: str, phone_hash: str | None) -> HearthError:
         current = self.get(group_id, consistent=True)
         if current is None:
             return NotFoundError("This group no longer exists.")
@@ -268,17 +330,11 @@ class InviteRepository:
         bind()
         key = keys.invite(code)
         item = InviteItem(key.pk, key.sk)
-        condition = (
-            InviteItem.pk.exists()
-            & (InviteItem.revoked == False)  # noqa: E712 (a DynamoDB condition, not a comparison)
-            & (InviteItem.expires.does_not_exist() | (InviteItem.expires > now))
-            & (InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses))
-        )
-        with conditional(lambda: self._refusal(code)):
-            item.update(actions=[InviteItem.uses.add(1)], condition=condition)
+        with conditional(lambda: self.refusal(code)):
+            item.update(actions=[InviteItem.uses.add(1)], condition=usable(now))
         return item
 
-    def _refusal(self, code: str) -> HearthError:
+    def refusal(self, code: str) -> HearthError:
         if self.get(code) is None:
             return NotFoundError("No group has this invite code.")
         return GoneError("This invite has expired or been used up.")

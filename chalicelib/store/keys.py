@@ -79,6 +79,16 @@ def phone_index(phone_hash: str) -> str:
     return f"PHONE#{phone_hash}"
 
 
+def phone_membership(phone_hash: str, group_id: str) -> Key:
+    """The one membership a phone (by keyed hash) may hold in a group: written with the membership."""
+    return Key(f"PHONE#{phone_hash}", f"MEMBERSHIP#{group_id}")
+
+
+def email_index(email_hash: str) -> str:
+    """`gsi1` partition of every membership with one email address (SES feedback finds them)."""
+    return f"EMAIL#{email_hash}"
+
+
 def membership_ref(group_id: str, member_id: str) -> str:
     return f"{group_id}#{member_id}"
 
@@ -98,6 +108,9 @@ def occurrence(series_id: str, original_start_compact: str) -> Key:
 
 
 ACTIVE_SERIES = "ACTIVESERIES"  # gsi2 partition of series the daily job keeps materialising
+
+
+OWED_NOTICES = "OWEDNOTICES"  # gsi1 partition of sessions holding notices not yet queued
 
 
 def group_series(group_id: str) -> str:
@@ -162,6 +175,11 @@ def inbound_sms(message_id: str) -> Key:
 def opt_out(phone_hash: str) -> Key:
     """A number's global opt-out state, by keyed hash; kept after its members erase their data."""
     return Key(f"OPTOUT#{phone_hash}", "OPTOUT")
+
+
+def email_suppression(email_hash: str) -> Key:
+    """An address SES reported as hard-bounced or complained about, by keyed hash: never emailed."""
+    return Key(f"EMAILSTOP#{email_hash}", "EMAILSTOP")
 
 
 def login(token_hash: str) -> Key:

@@ -24,7 +24,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.room import Endpoint, LiveConnection
+from chalicelib.domain.room import Endpoint, LiveConnection, alert_id
 from chalicelib.errors import ConflictError, DependencyError, NotFoundError, RateLimitedError
 from chalicelib.store import keys
 from chalicelib.store.base import dependency
@@ -33,6 +33,8 @@ from chalicelib.store.members import ACTIVE, MemberItem
 from chalicelib.store.tables import HearthItem, bind, connection
 
 CONDITION_FAILED = "ConditionalCheckFailed"  # a cancellation reason's code (not the exception's name)
+OPEN = "open"
+HANDLED = "handled"
 
 Item = TypeVar("Item", bound=HearthItem)
 
@@ -61,6 +63,10 @@ class AlertItem(HearthItem, discriminator="alert"):
     message_id = UnicodeAttribute(null=True)  # none when a crisis message was refused (muted, too fast)
     category = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # absent while open; "handled" once a facilitator handled it
+    handled_at = UTCDateTimeAttribute(null=True)
+    handled_by = UnicodeAttribute(null=True)  # the facilitator's display name then
+    handled_by_id = UnicodeAttribute(null=True)
 
 
 class AuditItem(HearthItem, discriminator="audit"):
@@ -76,6 +82,7 @@ class AuditItem(HearthItem, discriminator="audit"):
     handle = UnicodeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     muted_until = UTCDateTimeAttribute(null=True)
+    alert_id = UnicodeAttribute(null=True)
 
 
 class LiveRoomItem(HearthItem, discriminator="live_room"):
@@ -102,6 +109,14 @@ class ConnectionItem(HearthItem, discriminator="connection"):
 
     def to_domain(self) -> LiveConnection:
         return LiveConnection(self.connection_id, self.role, self.subject_id)
+
+
+def _alert_status(status: str | None) -> Condition | None:
+    if status == OPEN:
+        return AlertItem.status.does_not_exist()
+    if status == HANDLED:
+        return AlertItem.status == HANDLED
+    return None
 
 
 def encode_connection(live: LiveConnection) -> str:
@@ -190,7 +205,7 @@ class RoomRepository:
 
     def new_alert(self, group_id: str, seq: str, **attributes: Any) -> AlertItem:
         key = keys.alert(group_id, seq)
-        return AlertItem(key.pk, key.sk, group_id=group_id, alert_id=f"alt_{seq}", **attributes)
+        return AlertItem(key.pk, key.sk, group_id=group_id, alert_id=alert_id(seq), **attributes)
 
     def new_audit(self, group_id: str, seq: str, **attributes: Any) -> AuditItem:
         key = keys.audit(group_id, seq)
@@ -217,9 +232,30 @@ class RoomRepository:
             return Page([], None)
         return self._page(MessageItem, group_id, MessageItem.sk.between(low, high), start, limit, now)
 
-    def alerts(self, group_id: str, *, before: str | None, limit: int, now: datetime) -> Page:
+    def alerts(
+        self, group_id: str, *, status: str | None, before: str | None, limit: int, now: datetime
+    ) -> Page:
+        """Newest first; `status` "open" or "handled" keeps only those, None keeps every alert."""
         start = None if before is None else keys.alert(group_id, before)
-        return self._page(AlertItem, group_id, AlertItem.sk.startswith(keys.ALERT_PREFIX), start, limit, now)
+        return self._page(
+            AlertItem,
+            group_id,
+            AlertItem.sk.startswith(keys.ALERT_PREFIX),
+            start,
+            limit,
+            now,
+            also=_alert_status(status),
+        )
+
+    def open_alerts(self, group_id: str, now: datetime) -> int:
+        """How many alerts of the group are still open (a counting Query, no items returned)."""
+        bind()
+        with dependency():
+            return AlertItem.count(
+                keys.room(group_id),
+                AlertItem.sk.startswith(keys.ALERT_PREFIX),
+                filter_condition=(AlertItem.expires_at > now) & _alert_status(OPEN),
+            )
 
     def audit(self, group_id: str, *, before: str | None, limit: int, now: datetime) -> Page:
         start = None if before is None else keys.audit(group_id, before)
@@ -233,15 +269,19 @@ class RoomRepository:
         start: keys.Key | None,
         limit: int,
         now: datetime,
+        also: Condition | None = None,
     ) -> Page:
-        """Exactly one Query: a page may hold fewer than `limit` items when some expired."""
+        """Exactly one Query: a page may hold fewer than `limit` items when some expired (or `also`)."""
         bind()
         last_key = None if start is None else {"pk": {"S": start.pk}, "sk": {"S": start.sk}}
+        kept = model.expires_at > now
+        if also is not None:
+            kept = kept & also
         with dependency():
             results = model.query(
                 keys.room(group_id),
                 range_condition,
-                filter_condition=model.expires_at > now,
+                filter_condition=kept,
                 scan_index_forward=False,
                 page_size=limit,
                 last_evaluated_key=last_key,
@@ -253,6 +293,25 @@ class RoomRepository:
         if last is not None:
             following = last["sk"]["S"].split("#", 1)[1]
         return Page(items, following)
+
+    def forget_in_audit(self, group_id: str, member_id: str) -> None:
+        """Erasure: the group's audit entries about or by a member keep the event, not the handle."""
+        bind()
+        about = (AuditItem.member_id == member_id) | (AuditItem.actor_id == member_id)
+        with dependency():
+            entries = list(
+                AuditItem.query(
+                    keys.room(group_id), AuditItem.sk.startswith(keys.AUDIT_PREFIX), filter_condition=about
+                )
+            )
+            for entry in entries:
+                actions = []
+                if entry.member_id == member_id and entry.handle is not None:
+                    actions.append(AuditItem.handle.remove())
+                if entry.actor_id == member_id and entry.actor_name is not None:
+                    actions.append(AuditItem.actor_name.remove())
+                if actions:
+                    entry.update(actions=actions)
 
     def by_author(self, group_id: str, author_id: str) -> list[MessageItem]:
         bind()
@@ -394,6 +453,68 @@ class RoomRepository:
             if "member" in names.failed(exc):
                 raise ConflictError("This member is no longer in the group.", code="not_active") from exc
             raise DependencyError() from exc
+
+    def alert(self, group_id: str, seq: str, now: datetime) -> AlertItem | None:
+        bind()
+        key = keys.alert(group_id, seq)
+        with dependency():
+            try:
+                item = AlertItem.get(key.pk, key.sk, consistent_read=True)
+            except AlertItem.DoesNotExist:
+                return None
+        return item if item.expires_at is None or item.expires_at > now else None
+
+    def handle_alert(
+        self, alert: AlertItem, at: datetime, by_id: str, by_name: str, audit: AuditItem
+    ) -> bool:
+        """Mark an open alert handled, with its audit entry; False if it was handled already.
+
+        The condition makes a second handling (two facilitators, a double click) change nothing
+        and record nothing; `alert` is updated in place when this write wins.
+        """
+        bind()
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(
+                    alert,
+                    actions=[
+                        AlertItem.status.set(HANDLED),
+                        AlertItem.handled_at.set(at),
+                        AlertItem.handled_by.set(by_name),
+                        AlertItem.handled_by_id.set(by_id),
+                    ],
+                    condition=AlertItem.pk.exists() & AlertItem.handled_at.does_not_exist(),
+                )
+                tx.save(audit, condition=AuditItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            names = _Names()
+            names.add("put", "audit")
+            names.add("update", "alert")
+            if "alert" in names.failed(exc):
+                return False
+            raise DependencyError() from exc
+        alert.status, alert.handled_at, alert.handled_by, alert.handled_by_id = HANDLED, at, by_name, by_id
+        return True
+
+    def unmute(self, member: MemberItem, now: datetime, audit: AuditItem) -> bool:
+        """End a mute that is still running, with its audit entry; False if it had already ended."""
+        bind()
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(
+                    member,
+                    actions=[MemberItem.muted_until.remove()],
+                    condition=MemberItem.pk.exists() & (MemberItem.muted_until > now),
+                )
+                tx.save(audit, condition=AuditItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            names = _Names()
+            names.add("put", "audit")
+            names.add("update", "member")
+            if "member" in names.failed(exc):
+                return False
+            raise DependencyError() from exc
+        return True
 
     def record(self, item: AuditItem | AlertItem) -> None:
         """Write one audit entry or alert on its own (fresh time-sortable key: no race)."""

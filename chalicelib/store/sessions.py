@@ -6,10 +6,18 @@ or a facilitator cancelled or moved it. Each session item guards its own seats:
 `going` (a set of member ids) and `waitlist` (a list, in arrival order) change
 only through conditional updates on that one item, so capacity holds under any
 concurrency without transactions.
+
+Every write bumps the item's `version`. A change computed from what is stored (a seat
+freed and the waitlist head promoted, a cancellation, a move, members carried over
+from a split) is written only if the version is still the one it read, as one
+UpdateItem, together with the notices it owes (`owed`, queue message bodies). Owed
+notices stay on the item, findable through a sparse index, until they are queued.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
@@ -22,7 +30,7 @@ from pynamodb.attributes import (
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.expressions.update import Action
 
-from chalicelib.errors import ConflictError
+from chalicelib.errors import ConflictError, HearthError
 from chalicelib.store import keys
 from chalicelib.store.base import conditional, dependency
 from chalicelib.store.tables import HearthItem, bind
@@ -31,6 +39,8 @@ SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
 ACTIVE = "active"
 ENDED = "ended"
+REVISE_ATTEMPTS = 12  # optimistic retries of one change against concurrent RSVPs
+SETTLE_CHUNK = 25  # owed notices removed per write (each is one clause of its condition)
 
 
 def compact(instant: datetime) -> str:
@@ -74,6 +84,41 @@ class SessionItem(HearthItem, discriminator="session"):
     sequence = NumberAttribute(default=0)
     going = UnicodeSetAttribute(null=True)
     waitlist = ListAttribute(of=UnicodeAttribute, null=True)
+    version = NumberAttribute(null=True)  # bumped by every write
+    owed = ListAttribute(of=UnicodeAttribute, null=True)  # notices not yet queued
+
+
+@dataclass
+class Revision:
+    """A change decided from the stored session: new seats, new state, notices owed."""
+
+    going: set[str]
+    waitlist: list[str]
+    actions: list[Action] = field(default_factory=list)
+    owed: list[str] = field(default_factory=list)
+    keep_owed: Callable[[str], bool] | None = None  # drop owed notices this change makes untrue
+
+
+Decide = Callable[[SessionItem | None], Revision | None]
+Tell = Callable[[SessionItem, set[str]], list[str]]  # queue message bodies telling members of a change
+
+
+def _projected(
+    current: SessionItem | None, series: SeriesItem, session_id: str, original: datetime, **changes: object
+) -> SessionItem:
+    """The session as it will be after a change (what a notice about the change describes)."""
+    item = SessionItem(
+        series_id=series.series_id,
+        group_id=series.group_id,
+        session_id=session_id,
+        timezone=series.timezone,
+        original_start=original,
+        start=current.start if current is not None else original,
+        sequence=int(current.sequence or 0) if current is not None else 0,
+    )
+    for name, value in changes.items():
+        setattr(item, name, value)
+    return item
 
 
 class SeriesRepository:
@@ -138,13 +183,16 @@ class SessionRepository:
             except SessionItem.DoesNotExist:
                 return None
 
-    def in_group(self, group_id: str, first_original: datetime, last_original: datetime) -> list[SessionItem]:
-        """Session items of a group whose original start lies in [first, last]."""
+    def in_group(
+        self, group_id: str, first_original: datetime, last_original: datetime, limit: int | None = None
+    ) -> list[SessionItem]:
+        """Session items of a group whose original start lies in [first, last] (the first `limit`)."""
         bind()
         with dependency():
             found = SessionItem.gsi2.query(
                 keys.group_occurrences(group_id),
                 SessionItem.gsi2sk.between(iso_minute(first_original), iso_minute(last_original) + "~"),
+                limit=limit,
             )
             return [item for item in found if isinstance(item, SessionItem)]
 
@@ -154,15 +202,6 @@ class SessionRepository:
         with dependency():
             found = SessionItem.query(key.pk, SessionItem.sk >= f"OCC#{compact(first_original)}")
             return [item for item in found if isinstance(item, SessionItem)]
-
-    @staticmethod
-    def start_index_actions(session_id: str, start: datetime) -> list[Action]:
-        """Where the reminder sweep finds a session: its start's hour bucket and minute."""
-        minute = iso_minute(start)[:-1]
-        return [
-            SessionItem.start_minute.set(keys.start_minute(minute, keys.start_shard(session_id))),
-            SessionItem.start_sk.set(keys.start_sort(minute, session_id)),
-        ]
 
     def reindex_starts(self, series_id: str, since: datetime) -> int:
         """Rewrite the `by_start` keys of a series' sessions from `since` that still carry the
@@ -174,7 +213,7 @@ class SessionRepository:
             if item.start_sk == keys.start_sort(iso_minute(item.start)[:-1], item.session_id):
                 continue
             with dependency():
-                item.update(actions=self.start_index_actions(item.session_id, item.start))
+                item.update(actions=index_actions(item.session_id, item.start))
             rewritten += 1
         return rewritten
 
@@ -222,14 +261,289 @@ class SessionRepository:
         original_start: datetime,
         actions: list[Action],
         condition: Condition | None,
-        on_failed,
+        on_failed: Callable[[], HearthError],
     ) -> SessionItem:
         """One conditional UpdateItem on a session item (created if missing); the item after it."""
         bind()
         item = self.blank(series_id, original_start)
         with conditional(on_failed):
-            item.update(actions=actions, condition=condition)
+            item.update(actions=[*actions, SessionItem.version.add(1)], condition=condition)
         return item
+
+    def revise(
+        self, series: SeriesItem, session_id: str, original_start: datetime, decide: Decide
+    ) -> SessionItem | None:
+        """Apply `decide(stored)` if nothing changed in between; retried on a concurrent change.
+
+        `decide` returns None when there is nothing to do (already done: idempotent). The
+        stored item after the change (or as found, when nothing was done) is returned;
+        409 `session_busy` if the session kept changing under every attempt.
+        """
+        changed = ConflictError("changed")
+        for _attempt in range(REVISE_ATTEMPTS):
+            current = self.get(series.series_id, original_start, consistent=True)
+            revision = decide(current)
+            if revision is None:
+                return current
+            version = None if current is None else current.version
+            guard = (
+                SessionItem.version.does_not_exist()
+                if version is None
+                else (SessionItem.version == int(version))
+            )
+            if current is None:
+                guard &= SessionItem.pk.does_not_exist()
+            changes = [*revision.actions, *_roster_actions(revision.going, revision.waitlist)]
+            actions = [*_except(self.identity_actions(series, session_id, original_start), changes), *changes]
+            owed = list(current.owed or ()) if current is not None else []
+            if revision.keep_owed is not None:
+                owed = [body for body in owed if revision.keep_owed(body)]
+            owed += revision.owed
+            if revision.owed or revision.keep_owed is not None:
+                actions += _owed_actions(owed, session_id)
+            try:
+                return self.write(series.series_id, original_start, actions, guard, lambda: changed)
+            except ConflictError as exc:
+                if exc is not changed:
+                    raise
+        raise ConflictError("The session is busy; try again.", code="session_busy")
+
+    # --- changes that owe notices ---------------------------------------------------------
+
+    def cancel(
+        self, series: SeriesItem, session_id: str, original: datetime, tell: Tell | None
+    ) -> SessionItem | None:
+        """Cancel one session (idempotent); the members going then are owed `tell`'s notice."""
+
+        def decide(current: SessionItem | None) -> Revision | None:
+            if current is not None and current.status == CANCELLED:
+                return None
+            going, waitlist = _roster(current)
+            sequence = (int(current.sequence or 0) if current is not None else 0) + 1
+            after = _projected(current, series, session_id, original, sequence=sequence)
+            return Revision(
+                going,
+                waitlist,
+                actions=[
+                    SessionItem.status.set(CANCELLED),
+                    SessionItem.sequence.set(sequence),
+                    SessionItem.start_minute.remove(),
+                    SessionItem.start_sk.remove(),
+                ],
+                owed=tell(after, going) if tell is not None and going else [],
+            )
+
+        return self.revise(series, session_id, original, decide)
+
+    def move(
+        self,
+        series: SeriesItem,
+        session_id: str,
+        original: datetime,
+        start: datetime,
+        duration_minutes: int,
+        tell: Tell,
+    ) -> SessionItem | None:
+        """Move one scheduled session; 409 `session_cancelled` if it is cancelled meanwhile."""
+
+        def decide(current: SessionItem | None) -> Revision:
+            if current is not None and current.status == CANCELLED:
+                raise ConflictError("A cancelled session cannot be moved.", code="session_cancelled")
+            going, waitlist = _roster(current)
+            sequence = (int(current.sequence or 0) if current is not None else 0) + 1
+            after = _projected(current, series, session_id, original, start=start, sequence=sequence)
+            return Revision(
+                going,
+                waitlist,
+                actions=[
+                    SessionItem.start.set(start),
+                    SessionItem.duration_minutes.set(duration_minutes),
+                    SessionItem.moved.set(1),
+                    SessionItem.sequence.set(sequence),
+                    *index_actions(session_id, start),
+                ],
+                owed=tell(after, going) if going else [],
+            )
+
+        return self.revise(series, session_id, original, decide)
+
+    def leave(
+        self,
+        series: SeriesItem,
+        session_id: str,
+        original: datetime,
+        member_id: str,
+        tell_promoted: Tell,
+        withdrawn: Callable[[str], bool],
+    ) -> SessionItem | None:
+        """Take `member_id` off the session; a freed seat goes to the waitlist head in the same write.
+
+        Idempotent: a member neither going nor waiting changes nothing. Notices owed to the
+        member and not yet queued for which `withdrawn` is true are dropped with it.
+        """
+
+        def decide(current: SessionItem | None) -> Revision | None:
+            going, waitlist = _roster(current)
+            if current is None or (member_id not in going and member_id not in waitlist):
+                return None
+            going.discard(member_id)
+            waitlist = [m for m in waitlist if m != member_id]
+            return self._seated(
+                current,
+                series,
+                session_id,
+                original,
+                going,
+                waitlist,
+                tell_promoted,
+                keep_owed=lambda body: not withdrawn(body),
+            )
+
+        return self.revise(series, session_id, original, decide)
+
+    def promote(
+        self, series: SeriesItem, session_id: str, original: datetime, tell_promoted: Tell
+    ) -> SessionItem | None:
+        """Seat waiting members in free seats, first come first served (after a capacity change)."""
+
+        def decide(current: SessionItem | None) -> Revision | None:
+            going, waitlist = _roster(current)
+            if current is None or current.status != SCHEDULED or not waitlist:
+                return None
+            seated_before = len(going)
+            revision = self._seated(current, series, session_id, original, going, waitlist, tell_promoted)
+            return revision if len(revision.going) > seated_before else None
+
+        return self.revise(series, session_id, original, decide)
+
+    def carry_in(
+        self,
+        series: SeriesItem,
+        session_id: str,
+        original: datetime,
+        going: set[str],
+        waitlist: list[str],
+        tell_moved: Tell,
+        tell_lost: Tell,
+    ) -> SessionItem | None:
+        """Members of a retired session join this one: seats while they last, then the waitlist.
+
+        Members already here keep their place; those carried with a seat are told it moved,
+        those who had a seat and now wait are told they lost it.
+        """
+        capacity = None if series.capacity is None else int(series.capacity)
+
+        def decide(current: SessionItem | None) -> Revision | None:
+            here, queue = _roster(current)
+            arriving = [m for m in sorted(going) if m not in here and m not in queue]
+            waiting = [m for m in waitlist if m not in here and m not in queue and m not in going]
+            if not arriving and not waiting:
+                return None
+            seated = (
+                {m for m in arriving[: max(0, capacity - len(here))]}
+                if capacity is not None
+                else set(arriving)
+            )
+            lost = {m for m in arriving if m not in seated}
+            queue = [*queue, *[m for m in arriving if m in lost], *waiting]
+            after = _projected(current, series, session_id, original)
+            owed = (tell_moved(after, seated) if seated else []) + (tell_lost(after, lost) if lost else [])
+            return Revision(here | seated, queue, actions=index_actions(session_id, after.start), owed=owed)
+
+        return self.revise(series, session_id, original, decide)
+
+    @staticmethod
+    def _seated(
+        current: SessionItem,
+        series: SeriesItem,
+        session_id: str,
+        original: datetime,
+        going: set[str],
+        waitlist: list[str],
+        tell_promoted: Tell,
+        keep_owed: Callable[[str], bool] | None = None,
+    ) -> Revision:
+        capacity = None if series.capacity is None else int(series.capacity)
+        promoted: list[str] = []
+        if current.status == SCHEDULED:
+            while waitlist and (capacity is None or len(going) < capacity):
+                head = waitlist.pop(0)
+                going.add(head)
+                promoted.append(head)
+        after = _projected(current, series, session_id, original)
+        owed = [body for member in promoted for body in tell_promoted(after, {member})]
+        return Revision(going, waitlist, owed=owed, keep_owed=keep_owed)
+
+    def with_owed(self) -> list[SessionItem]:
+        """Session items holding notices not yet queued (a sparse index)."""
+        bind()
+        with dependency():
+            found = SessionItem.gsi1.query(keys.OWED_NOTICES)
+            return [item for item in found if isinstance(item, SessionItem)]
+
+    def settle(self, item: SessionItem, queued: list[str]) -> None:
+        """Forget owed notices now queued: the first `len(queued)` entries, if still those."""
+        bind()
+        for start in range(0, len(queued), SETTLE_CHUNK):
+            chunk = queued[start : start + SETTLE_CHUNK]
+            condition = SessionItem.pk.exists()
+            for index, body in enumerate(chunk):
+                condition &= SessionItem.owed[index] == body
+            remaining = len(item.owed or ()) - start - len(chunk)
+            if remaining <= 0:
+                condition &= size(SessionItem.owed) == len(chunk)
+                actions = [
+                    SessionItem.owed.remove(),
+                    SessionItem.gsi1pk.remove(),
+                    SessionItem.gsi1sk.remove(),
+                ]
+            else:
+                actions = [SessionItem.owed[index].remove() for index in range(len(chunk))]
+            actions.append(SessionItem.version.add(1))  # a change decided before this one re-reads
+            target = self.blank(item.series_id, item.original_start)
+            try:
+                with conditional(lambda: ConflictError("changed")):
+                    target.update(actions=actions, condition=condition)
+            except ConflictError:
+                return  # changed meanwhile (more owed, or settled elsewhere): the next drain sees it
+
+
+def _except(actions: list[Action], overridden: list[Action]) -> list[Action]:
+    """`actions` without those on an attribute `overridden` sets (one path per update expression)."""
+    taken = {action.values[0].path[0] for action in overridden}
+    return [action for action in actions if action.values[0].path[0] not in taken]
+
+
+def _roster(item: SessionItem | None) -> tuple[set[str], list[str]]:
+    if item is None:
+        return set(), []
+    return set(item.going or ()), list(item.waitlist or ())
+
+
+def index_actions(session_id: str, start: datetime) -> list[Action]:
+    """Where the reminder sweep finds a session: its start's hour bucket and minute (`by_start`)."""
+    minute = iso_minute(start)[:-1]
+    return [
+        SessionItem.start_minute.set(keys.start_minute(minute, keys.start_shard(session_id))),
+        SessionItem.start_sk.set(keys.start_sort(minute, session_id)),
+    ]
+
+
+def _roster_actions(going: set[str], waitlist: list[str]) -> list[Action]:
+    return [
+        SessionItem.going.set(going) if going else SessionItem.going.remove(),
+        SessionItem.waitlist.set(waitlist) if waitlist else SessionItem.waitlist.remove(),
+    ]
+
+
+def _owed_actions(owed: list[str], session_id: str) -> list[Action]:
+    if not owed:
+        return [SessionItem.owed.remove(), SessionItem.gsi1pk.remove(), SessionItem.gsi1sk.remove()]
+    return [
+        SessionItem.owed.set(owed),
+        SessionItem.gsi1pk.set(keys.OWED_NOTICES),
+        SessionItem.gsi1sk.set(session_id),
+    ]
 
 
 def seats_free(capacity: int | None) -> Condition | None:

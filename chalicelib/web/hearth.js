@@ -5,6 +5,27 @@
 
   var STORE_PREFIX = "hearth.";
 
+  /* Where the app lives: "" at a domain's root, "/api" under the API's own stage URL (or a
+     custom domain's base path). Each page loads this script by a relative URL from
+     <base>/static/, so the script's own address, resolved against the page's, says it. Every
+     page link and API call is built with url(); nothing uses a root path. */
+  var BASE = (function () {
+    var script = document.currentScript;
+    var path = script && script.src ? new URL(script.src, window.location.href).pathname : "/static/hearth.js";
+    return path.slice(0, path.lastIndexOf("/static/"));
+  })();
+
+  /** An absolute path inside the app: url("/v1/me") is "/api/v1/me" under the stage path. */
+  function url(path) {
+    return BASE + path;
+  }
+
+  /** The page's own id from its path, e.g. the code of <base>/j/{code}. */
+  function pageParam() {
+    var parts = window.location.pathname.split("/");
+    return decodeURIComponent(parts[parts.length - 1] || "");
+  }
+
   function ApiError(status, code, message, fields, resources) {
     this.status = status;
     this.code = code;
@@ -25,7 +46,7 @@
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
-    return fetch(path, init).then(
+    return fetch(url(path), init).then(
       function (response) {
         if (response.status === 204) return null;
         return response.text().then(function (raw) {
@@ -288,6 +309,8 @@
   window.Hearth = {
     ApiError: ApiError,
     api: api,
+    url: url,
+    pageParam: pageParam,
     el: el,
     clear: clear,
     $: $,

@@ -8,12 +8,12 @@
 
   function action(group) {
     if (H.membership.get(group.group_id)) {
-      return H.el("a", { className: "button", href: "/g/" + encodeURIComponent(group.group_id) }, "Open your group");
+      return H.el("a", { className: "button", href: H.url("/g/" + encodeURIComponent(group.group_id)) }, "Open your group");
     }
     if (group.join_code) {
       return H.el(
         "a",
-        { className: "button", href: "/j/" + encodeURIComponent(group.join_code), "aria-label": "Join " + group.name },
+        { className: "button", href: H.url("/j/" + encodeURIComponent(group.join_code)), "aria-label": "Join " + group.name },
         "Join"
       );
     }

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var H = window.Hearth;
-  var code = decodeURIComponent(window.location.pathname.split("/")[2] || "");
+  var code = H.pageParam();
   var status = H.$("status");
   var form = H.$("join-form");
   var handle = H.$("handle");
@@ -46,7 +46,7 @@
     var already = H.membership.get(data.group_id);
     if (already) {
       H.say(joinStatus, "ok", "You already joined this group on this device.");
-      joinStatus.appendChild(H.el("div", { className: "actions" }, H.el("a", { className: "button", href: "/g/" + encodeURIComponent(data.group_id) }, "Open your group")));
+      joinStatus.appendChild(H.el("div", { className: "actions" }, H.el("a", { className: "button", href: H.url("/g/" + encodeURIComponent(data.group_id)) }, "Open your group")));
     }
     if (data.full) {
       H.say(joinStatus, "error", "This group is full right now. Ask the facilitator whether a place will open up.");
@@ -96,7 +96,7 @@
       function (joined) {
         H.membership.set(joined.group_id, { token: joined.token, member_id: joined.member_id, handle: joined.handle });
         H.say(joinStatus, "ok", "You're in. Opening your group…");
-        window.location.assign("/g/" + encodeURIComponent(joined.group_id));
+        window.location.assign(H.url("/g/" + encodeURIComponent(joined.group_id)));
       },
       function (error) {
         if (!(error instanceof H.ApiError)) return;

@@ -5,7 +5,7 @@
   "use strict";
   var H = window.Hearth;
   var el = H.el;
-  var groupId = decodeURIComponent(window.location.pathname.split("/")[2] || "");
+  var groupId = H.pageParam();
   var saved = H.membership.get(groupId);
   var token = saved && saved.token;
   var status = H.$("status");
@@ -738,6 +738,17 @@
     if (!login) return false;
     window.history.replaceState(null, "", window.location.pathname);
     H.$("sign-in").hidden = false;
+    // Someone else's link must not quietly replace this browser's sign-in: say so, offer to keep it.
+    var current = H.membership.get(groupId);
+    if (current) {
+      H.$("sign-in-current").textContent = current.handle || "a member";
+      H.$("sign-in-replace").hidden = false;
+      H.$("sign-in-keep").hidden = false;
+      H.$("sign-in-keep").addEventListener("click", function () {
+        H.$("sign-in").hidden = true;
+        start();
+      });
+    }
     H.$("sign-in-go").addEventListener("click", function () {
       H.busy(H.$("sign-in-go"), H.$("sign-in-status"), function () {
         return H.api("POST", "/v1/login", { body: { login: login } });

@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -60,6 +61,16 @@ class Api:
     def group(self, facilitator_token: str, **fields: Any) -> dict[str, Any]:
         body = {"name": "Tuesday Circle", "topic": "anxiety", "timezone": "America/New_York"} | fields
         return self.ok("POST", "/v1/groups", body, facilitator_token)
+
+    def weekly_series(self, facilitator_token: str, group_id: str) -> dict[str, Any]:
+        """A weekly 19:00 New York session, the first one two days from now."""
+        body = {
+            "start_local": (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT19:00"),
+            "timezone": "America/New_York",
+            "duration_minutes": 60,
+            "rrule": "FREQ=WEEKLY",
+        }
+        return self.ok("POST", f"/v1/groups/{group_id}/series", body, facilitator_token)
 
     def member(self, code: str, handle: str | None = None) -> dict[str, Any]:
         return self.ok("POST", "/v1/join", {"code": code} | ({"handle": handle} if handle else {}))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,17 +44,7 @@ def everyone(api) -> dict[str, Any]:
     """A listed, open group with a weekly session, one member, and its facilitator."""
     facilitator = api.facilitator()
     group = api.group(facilitator["token"], listed=True, access="open", description="Be kind.")
-    api.ok(
-        "POST",
-        f"/v1/groups/{group['group_id']}/series",
-        {
-            "start_local": (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT19:00"),
-            "timezone": "America/New_York",
-            "duration_minutes": 60,
-            "rrule": "FREQ=WEEKLY",
-        },
-        facilitator["token"],
-    )
+    api.weekly_series(facilitator["token"], group["group_id"])
     member = api.member(group["invite"]["code"], "Quiet Heron")
     return {"facilitator": facilitator, "group": group, "member": member}
 

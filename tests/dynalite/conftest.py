@@ -63,3 +63,43 @@ def dynalite(dynalite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     reset_process_state()
     create_table(ignore_update_ttl_errors=True)  # dynalite has no UpdateTimeToLive
     return dynalite_url
+
+
+def weekly_session(capacity: int, facilitator_id: str):
+    """A group with a weekly series of `capacity` seats: (sessions service, group id, next session id)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.identity import Caller, Role
+    from chalicelib.services.groups import GroupService
+    from chalicelib.services.sessions import SessionService
+    from chalicelib.store.facilitators import FacilitatorItem
+
+    FacilitatorItem(
+        f"FAC#{facilitator_id}", "FAC", facilitator_id=facilitator_id, display_name="R", token_hash="x"
+    ).save()
+    facilitator = Caller(Role.FACILITATOR, subject_id=facilitator_id)
+    groups = GroupService()
+    group = groups.create(
+        facilitator,
+        name="Seats Group",
+        topic="seats",
+        description="",
+        timezone="UTC",
+        access="invite",
+        listed=False,
+        max_members=None,
+        session_label=None,
+    )
+    sessions = SessionService(groups=groups, clock=lambda: datetime(2026, 11, 27, 12, tzinfo=UTC))
+    series = sessions.create_series(
+        facilitator,
+        group.group_id,
+        title=None,
+        start_local="2026-12-01T18:00",
+        timezone="UTC",
+        duration_minutes=60,
+        rrule="FREQ=WEEKLY",
+        capacity=capacity,
+        conference_url=None,
+    )
+    return sessions, facilitator, group.group_id, series.next_sessions[0].session_id

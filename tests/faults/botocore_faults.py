@@ -42,7 +42,7 @@ class Rule:
     fired: int = 0
 
     def matches(self, service: str, operation: str, params: dict[str, Any]) -> bool:
-        if service != self.service or operation != self.operation:
+        if service != self.service or self.operation not in ("*", operation):
             return False
         if self.when is not None and not self.when(params):
             return False
@@ -71,7 +71,8 @@ class Faults:
         after: int = 0,
         when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> Rule:
-        """Make matching calls raise the service's error. `code=None` mimics a body botocore could
+        """Make matching calls raise the service's error (`operation="*"`: any of the service's).
+        `code=None` mimics a body botocore could
         not parse (an HTML 502/503 from a proxy): botocore then reports the status as the code."""
         rule = Rule(service, operation, code, status, message, times, after, when, crash=False, before=True)
         self.rules.append(rule)

@@ -1,10 +1,10 @@
-"""The integration suite's fixtures (moto, the Chalice test client, a pinned clock, a small world),
+"""Fault suites reuse the integration world (moto, the Chalice test client, a pinned clock), with
 the services on that clock and the simulated prod queue."""
 
 import pytest
 
 from tests.faults.sim_queue import SimQueue
-from tests.integration.conftest import api, aws, client, clock, world  # noqa: F401
+from tests.integration.conftest import Api, Clock, api, aws, callers, client, clock, world  # noqa: F401
 
 
 @pytest.fixture

@@ -25,7 +25,15 @@ WITHOUT_RESOURCE_TYPES = frozenset(
 SUPPORTED_RUNTIMES = frozenset({"python3.11", "python3.12", "python3.13", "python3.14"})
 # The stack's own resources a function may use; each must exist before the function does.
 DATA_RESOURCES = frozenset(
-    {"Table", "ReminderQueue", "InboundSmsTopic", "AdminTokenSecret", "ContactKeySecret", "HearthKey"}
+    {
+        "Table",
+        "ReminderQueue",
+        "InboundSmsTopic",
+        "AdminTokenSecret",
+        "ContactKeySecret",
+        "HearthKey",
+        "AsyncFailureQueue",
+    }
 )
 
 stages = pytest.mark.parametrize("stage", STAGES)
@@ -195,10 +203,14 @@ def test_table_expires_items_keeps_backups_and_is_encrypted_with_the_stack_key(t
 
 
 def test_prod_keeps_its_data_when_the_stack_goes_and_dev_does_not(templates):
+    """Prod keeps its stateful resources once created, and when replaced; a first create that rolls
+    back deletes them, so the retry does not collide with their fixed names."""
     prod, dev = templates["prod"]["Resources"], templates["dev"]["Resources"]
     assert prod["Table"]["Properties"]["DeletionProtectionEnabled"] is True
     for name in ("Table", "ContactKeySecret", "AdminTokenSecret", "HearthKey"):
-        assert prod[name]["DeletionPolicy"] == prod[name]["UpdateReplacePolicy"] == "Retain", name
+        assert prod[name]["DeletionPolicy"] == "RetainExceptOnCreate", name
+        assert prod[name]["UpdateReplacePolicy"] == "Retain", name
+        assert dev[name]["DeletionPolicy"] == dev[name]["UpdateReplacePolicy"] == "Delete", name
     assert dev["Table"]["Properties"]["DeletionProtectionEnabled"] is False
 
 
@@ -246,8 +258,14 @@ def test_the_worker_reads_the_reminder_queue_and_reports_partial_batch_failures(
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
     assert references(queue["RedrivePolicy"]["deadLetterTargetArn"]) == {"ReminderDeadLetterQueue"}
     assert queue["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"]  # Lambda's advice
-    reserved = function["Properties"]["ReservedConcurrentExecutions"]
-    assert 2 <= props["ScalingConfig"]["MaximumConcurrency"] <= reserved
+    # one parameter sets both, so the pollers never outnumber the reservation; reserving is optional
+    assert props["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "WorkerConcurrency"}
+    assert function["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesWorkerConcurrency", {"Ref": "WorkerConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    parameter = template["Parameters"]["WorkerConcurrency"]
+    assert parameter["MinValue"] == 2  # the event source's own minimum
+    assert parameter["Default"] == {"dev": 2, "prod": 10}[stage]
 
 
 @stages
@@ -255,11 +273,14 @@ def test_inbound_sms_is_subscribed_to_the_topic_end_user_messaging_publishes_to(
     from chalice.app import SNSEventConfig
 
     template = templates[stage]
-    (config,) = [c for c in app_module.app.event_sources if isinstance(c, SNSEventConfig)]
+    (config,) = [
+        c for c in app_module.app.event_sources if isinstance(c, SNSEventConfig) and c.name == "inbound_sms"
+    ]
     _, function = function_by_handler(template, config.handler_string)
     (event,) = [e for e in function["Properties"]["Events"].values() if e["Type"] == "SNS"]
     assert references(event["Properties"]["Topic"]) == {"InboundSmsTopic"}
-    (policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
+    policy = template["Resources"]["InboundSmsTopicPolicy"]
+    assert references(policy["Properties"]["Topics"]) == {"InboundSmsTopic"}
     (statement,) = statements(policy["Properties"]["PolicyDocument"])
     assert statement["Principal"] == {"Service": "sms-voice.amazonaws.com"}
     assert references(statement["Resource"]) == {"InboundSmsTopic"}
@@ -322,8 +343,11 @@ def watching(template: dict[str, Any], namespace: str, metric: str) -> list[dict
 @stages
 def test_alarms_watch_the_dead_letter_queue_the_worker_the_api_and_throttles(templates, model_schema, stage):
     template = templates[stage]
-    (dlq,) = watching(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert references(dlq["Dimensions"]) == {"ReminderDeadLetterQueue"}
+    (dlq,) = [
+        a
+        for a in watching(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        if references(a["Dimensions"]) == {"ReminderDeadLetterQueue"}
+    ]
     assert dlq["Threshold"] == 1
 
     errors = watching(template, "AWS/Lambda", "Errors")
@@ -471,7 +495,7 @@ def test_secrets_are_readable_only_by_the_functions_that_use_them(templates, sta
                 readers[secret].add(name)
     assert readers == {
         "AdminTokenSecret": {"APIHandler", "WebsocketConnect"},
-        "ContactKeySecret": {"APIHandler", "ReminderWorker", "InboundSms"},
+        "ContactKeySecret": {"APIHandler", "ReminderWorker", "InboundSms", "EmailFeedback"},
     }
 
 

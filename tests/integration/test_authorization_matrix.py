@@ -49,6 +49,14 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"body": {"display_name": "New"}},
         _row(403, anonymous=401, admin=201),
     ),
+    ("DELETE", "/v1/admin/facilitators/{facilitator_id}"): (
+        {},
+        _row(403, anonymous=401, admin=204),
+    ),
+    ("POST", "/v1/admin/facilitators/{facilitator_id}/token"): (
+        {},
+        _row(403, anonymous=401, admin=201),
+    ),
     ("POST", "/v1/admin/reminders/sweep"): (
         {"body": {"to": "2026-12-01T23:01:00Z"}},
         _row(403, anonymous=401, admin=200),
@@ -98,11 +106,21 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         _row(403, anonymous=401, member_elsewhere=404, facilitator_here=204, facilitator_elsewhere=404),
     ),
     ("POST", "/v1/groups/{group_id}/members/{member_id}/mute"): ({"body": {"minutes": 30}}, MANAGE),
+    ("DELETE", "/v1/groups/{group_id}/members/{member_id}/mute"): ({}, _with(MANAGE, facilitator_here=204)),
     ("GET", "/v1/groups/{group_id}/alerts"): ({}, MANAGE),
+    ("PATCH", "/v1/groups/{group_id}/alerts/{alert_id}"): ({"body": {"status": "handled"}}, MANAGE),
+    ("GET", "/v1/facilitator/groups"): (
+        {},
+        _row(403, anonymous=401, facilitator_here=200, facilitator_elsewhere=200),
+    ),
     ("GET", "/v1/groups/{group_id}/audit"): ({}, MANAGE),
     ("POST", "/v1/groups/{group_id}/facilitators"): (
         {"body": {"facilitator_id": "{other_facilitator}"}},
         MANAGE,
+    ),
+    ("DELETE", "/v1/groups/{group_id}/facilitators/{facilitator_id}"): (  # the group's last one: 409
+        {},
+        _with(MANAGE, facilitator_here=409),
     ),
     ("POST", "/v1/join"): (
         {"body": {"code": "{code}"}},
@@ -142,6 +160,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("PATCH", "/v1/sessions/{session_id}"): ({"body": {"status": "cancelled"}}, MANAGE),
     ("PUT", "/v1/sessions/{session_id}/rsvp"): ({}, _with(ME, member_elsewhere=404)),
     ("DELETE", "/v1/sessions/{session_id}/rsvp"): ({}, _with(ME, member_here=204, member_elsewhere=404)),
+    ("GET", "/v1/sessions/{session_id}/rsvps"): ({}, MANAGE),
     ("GET", "/v1/sessions/{session_id}/join"): ({}, _with(ME, member_here=403, member_elsewhere=404)),
     ("GET", "/v1/groups/{group_id}/calendar.ics"): ({}, _row(404, member_here=200, facilitator_here=200)),
     ("GET", "/v1/feeds/{feed_token}/calendar.ics"): ({}, PUBLIC),
@@ -181,28 +200,48 @@ def _fill(template: Any, values: dict[str, str]) -> Any:
     return template
 
 
-@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
-def test_route_answers_each_caller_as_expected(api, world, callers, route):
-    """Refusals are tried first, so a caller's successful change cannot affect another's check."""
-    method, template = route
-    spec, expected = MATRIX[route]
+def route_values(api, world, *, with_message: bool, with_alert: bool = False) -> dict[str, str]:
+    """Path parameters naming the world's things; on demand a message by the group's facilitator
+    and a crisis alert raised by a member's message."""
     values = {
         "group_id": world["group_here"]["group_id"],
         "member_id": world["member_here"]["member_id"],
         "code": world["group_here"]["invite"]["code"],
         "other_facilitator": world["facilitator_there"]["facilitator_id"],
+        "facilitator_id": world["facilitator_here"]["facilitator_id"],
         "series_id": world["series_here"]["series_id"],
         "session_id": world["session_here"],
         "feed_token": world["feed_token"],
         "token": "grp_x.mem_y.0000",  # not signed by Hearth, so refused (test_reminders.py uses real ones)
     }
-    if "{message_id}" in template:  # a message by the group's facilitator, posted for this route only
+    if with_message:
         values["message_id"] = api.call(
             "POST",
             f"/v1/groups/{values['group_id']}/messages",
             {"body": "Welcome, everyone"},
             token=world["facilitator_here"]["token"],
         ).json["message"]["message_id"]
+    if with_alert:  # a crisis alert raised by member_here's message
+        api.call(
+            "POST",
+            f"/v1/groups/{values['group_id']}/messages",
+            {"body": "I want to end my life"},
+            token=world["member_here"]["token"],
+        )
+        values["alert_id"] = api.call(
+            "GET", f"/v1/groups/{values['group_id']}/alerts", token=world["facilitator_here"]["token"]
+        ).json["alerts"][0]["alert_id"]
+    return values
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_answers_each_caller_as_expected(api, world, callers, route):
+    """Refusals are tried first, so a caller's successful change cannot affect another's check."""
+    method, template = route
+    spec, expected = MATRIX[route]
+    values = route_values(
+        api, world, with_message="{message_id}" in template, with_alert="{alert_id}" in template
+    )
     got = {}
     for caller in sorted(CALLERS, key=lambda name: expected[name] < 400):
         response = api.call(

@@ -42,3 +42,14 @@ def test_error_responses_are_documented_with_the_error_body(api):
         assert operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
             "/ErrorBody"
         )
+
+
+def test_every_operation_documents_429_with_retry_after(api):
+    """The gateway's stage throttle and WAF can answer any route; Hearth's own limits answer some."""
+    document = api.call("GET", "/openapi.json").json
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            limited = operation["responses"].get("429")
+            assert limited is not None, (method, path)
+            assert "Retry-After" in limited["headers"], (method, path)

@@ -278,13 +278,24 @@ def test_each_member_reports_a_message_once_and_each_report_alerts_once(api, clo
     by_other = api.call("POST", path, {}, token=other["token"])
 
     assert [first.status_code, again.status_code, by_other.status_code] == [202, 202, 202]
-    assert first.json == {"message_id": message["message_id"], "status": "received"}
+    assert first.json == {"message_id": message["message_id"], "status": "received", "notice": None}
     found = alerts(api, here["facilitator"], here["group_id"])
     assert [(a["kind"], a["message_id"], a["reason"]) for a in found] == [
         ("report", message["message_id"], None),
         ("report", message["message_id"], "off topic"),
     ]
-    assert set(found[0]) == {"alert_id", "kind", "message_id", "created_at", "category", "reason"}
+    assert set(found[0]) == {
+        "alert_id",
+        "kind",
+        "message_id",
+        "created_at",
+        "category",
+        "reason",
+        "status",
+        "handled_at",
+        "handled_by",
+    }
+    assert (found[0]["status"], found[0]["handled_at"], found[0]["handled_by"]) == ("open", None, None)
 
 
 @pytest.mark.parametrize(
@@ -374,6 +385,7 @@ def test_mutes_are_audited_with_their_end(api, clock, here):
         "handle": "Quiet Otter",
         "message_id": None,
         "muted_until": "2026-11-27T13:30:00Z",
+        "alert_id": None,
         "created_at": "2026-11-27T12:00:00Z",
     }
 

@@ -96,3 +96,15 @@ def test_importing_the_app_reads_no_setting_and_builds_no_client():
     )
     env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+
+
+def test_an_unset_stage_is_a_deployed_one_without_dev_routes(monkeypatch):
+    from chalicelib.settings import get_settings, reset_settings
+
+    monkeypatch.delenv("HEARTH_STAGE", raising=False)
+    reset_settings()
+
+    settings = get_settings()
+
+    assert settings.stage == "prod"
+    assert not settings.is_local
