@@ -59,9 +59,12 @@ MAX_CATCH_UP = timedelta(hours=6)
 CHUNK = timedelta(hours=1)  # due time queued, and the watermark advanced, an hour at a time
 MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on from the watermark
 MAX_DELAY_SECONDS = 900  # SQS's limit; longer waits hop through the queue again
-LOOKAHEAD = timedelta(seconds=MAX_DELAY_SECONDS)  # due time queued early, each held back to its turn
+MAX_LOOKAHEAD = timedelta(hours=1)  # a reminder goes at most this long before its due time
+SWEEP_EVERY = timedelta(minutes=1)  # the sweep's schedule
+QUEUE_MARGIN = 2 * SWEEP_EVERY  # due time is queued once its burst must start before the run after next
 PLANNED_PARTS = 2  # a reminder text is at most two parts (templates.check_sms)
-REMINDER_SHARE = 0.8  # of the pace, what reminders can count on (notices and codes take the rest)
+CHANNEL_PARTS = {"sms": PLANNED_PARTS, "email": 1}  # what one reminder is counted as, per channel
+REMINDER_SHARE = 0.75  # of the pace, what reminders plan on: under the 0.8 the pace leaves them, for slack
 SEND_BATCH = 10
 LEDGER_KEPT = timedelta(days=14)
 MISCONFIGURED = "delivery_misconfigured"  # the metric infra/template.yaml alarms on
@@ -181,26 +184,39 @@ class ReminderSweep:
     queue: ReminderQueue
     state: ReminderStateRepository = field(default_factory=ReminderStateRepository)
     sessions: SessionRepository = field(default_factory=SessionRepository)
+    ledger: LedgerRepository = field(default_factory=LedgerRepository)
     clock: Clock = utcnow
     max_queries: int = MAX_QUERIES_PER_RUN
-    lookahead: timedelta = LOOKAHEAD
+    max_lookahead: timedelta = MAX_LOOKAHEAD
 
     def run(self) -> int:
         """The scheduled sweep: due time since the watermark, oldest hour first, each hour queued
         and then the watermark moved past it; stops after `max_queries` (the next run goes on). A
-        failure keeps the hours already done; a window older than `MAX_CATCH_UP` is given up."""
+        failure keeps the hours already done; a window older than `MAX_CATCH_UP` is given up.
+
+        Due time is read ahead as far as the bursts there need to start before the run after
+        next (`_horizon`), and the due minute queued early is read again at its due minute, for
+        whoever RSVPed meanwhile (`_recheck`)."""
         now = self.clock()
-        end = minute(now) + timedelta(minutes=1) + self.lookahead
+        floor = minute(now) + SWEEP_EVERY
         state = self.state.get()
-        start = state.watermark or minute(now)
-        start = max(start, end - MAX_CATCH_UP)
+        planned = state.watermark or minute(now)
+        start = max(planned, floor - MAX_CATCH_UP)
         leads = self._leads(state)
-        enqueued = queries = 0
+        enqueued = self._recheck(state, min(planned, floor), now, leads)
+        end, found, ceilings = floor, None, None
+        if start >= floor - CHUNK:  # caught up: look ahead
+            end, found, ceilings = self._horizon(start, floor, now, leads)
+        queries = 0 if found is None else self._cost(start, floor + self.max_lookahead, leads)
         for first, last in _chunks(start, end):
-            if queries and queries + self._cost(first, last, leads) > self.max_queries:
+            cost = 0 if found is not None else self._cost(first, last, leads)
+            if queries and queries + cost > self.max_queries:
                 break
-            enqueued += self._sweep_chunk(first, last, now, leads)
-            queries += self._cost(first, last, leads)
+            ceiling = None
+            if ceilings is not None:
+                ceiling = {channel: _first_from(turns, last) for channel, turns in ceilings.items()}
+            enqueued += self._sweep_chunk(first, last, now, leads, found, ceiling)
+            queries += cost
             self.state.advance(last)
         return enqueued
 
@@ -213,19 +229,87 @@ class ReminderSweep:
         leads = leads if leads is not None else self._leads(self.state.get())
         return sum(self._sweep_chunk(first, last, now, leads) for first, last in _chunks(start, end))
 
-    def _sweep_chunk(self, start: datetime, end: datetime, now: datetime, leads: set[int]) -> int:
+    def _due(
+        self, start: datetime, end: datetime, now: datetime, leads: set[int], found: list[SessionItem] | None
+    ) -> list[tuple[SessionItem, int]]:
         due: list[tuple[SessionItem, int]] = []
-        for item in self._starting(start, end, leads):
+        for item in self._starting(start, end, leads) if found is None else found:
             for lead in sorted(leads):
                 due_at = item.start - timedelta(minutes=lead)
                 if start <= due_at < end and item.status == SCHEDULED and item.start > now:
                     due.append((item, lead))
+        return due
+
+    def _sweep_chunk(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        leads: set[int],
+        found: list[SessionItem] | None = None,
+        ceilings: dict[str, datetime | None] | None = None,
+    ) -> int:
+        due = self._due(start, end, now, leads, found)
         if not due:
             return 0
         sent = 0
-        for delay, jobs in _planned(self._jobs(due), now).items():
+        for delay, jobs in _planned(self._jobs(due), now, ceilings).items():
             sent += self.queue.send(jobs, delay_seconds=delay)
         count("reminders_enqueued", sent)
+        return sent
+
+    def _horizon(
+        self, start: datetime, floor: datetime, now: datetime, leads: set[int]
+    ) -> tuple[datetime, list[SessionItem], dict[str, dict[datetime, datetime]]]:
+        """How far to queue now: every due minute whose burst, planned backwards from the last
+        due time at the pace reminders can count on, must start before the run after next.
+
+        The burst is counted from the sessions alone (each member going, on every channel and
+        lead in use, a reminder of `PLANNED_PARTS`): an upper bound, so it starts early rather
+        than late. Returns the end of due time to queue, the sessions read and, per channel,
+        each due minute's planned start (what the minutes queued now must end before)."""
+        cap = floor + self.max_lookahead
+        found = [item for item in self._starting(start, cap, leads) if item.status == SCHEDULED]
+        found = [item for item in found if item.start > now]
+        demand: dict[str, dict[datetime, float]] = {channel: {} for channel in CHANNEL_PARTS}
+        for item in found:
+            going = len(item.going or ())
+            for lead in leads:
+                due_at = item.start - timedelta(minutes=lead)
+                if going and start <= due_at < cap:
+                    for channel, parts in CHANNEL_PARTS.items():
+                        slot = demand[channel]
+                        slot[minute(due_at)] = slot.get(minute(due_at), 0) + going * parts
+        end = floor
+        starts: dict[str, dict[datetime, datetime]] = {}
+        rates = _reminder_rates()
+        for channel, slots in demand.items():
+            turn: datetime | None = None
+            starts[channel] = {}
+            for due_minute in sorted(slots, reverse=True):
+                turn = due_minute if turn is None else min(due_minute, turn)
+                turn -= timedelta(seconds=slots[due_minute] / rates[channel])
+                starts[channel][due_minute] = turn
+                if turn < now + QUEUE_MARGIN:
+                    end = max(end, due_minute + SWEEP_EVERY)
+        return min(end, cap), found, starts
+
+    def _recheck(self, state: Any, planned: datetime, now: datetime, leads: set[int]) -> int:
+        """Read the due minute again if it was queued ahead: a member who RSVPed since is
+        queued now (at the pace's next turn, before the start); who the ledger already holds
+        is not queued twice."""
+        floor = minute(now) + SWEEP_EVERY
+        first = max(state.rechecked or minute(now), floor - MAX_CATCH_UP)
+        sent = 0
+        if first < planned:
+            jobs = self._jobs(self._due(first, planned, now, leads, None))
+            held = self.ledger.known([_ledger_key(job) for job in jobs])
+            fresh = [job for job in jobs if _ledger_key(job) not in held]
+            if fresh:
+                sent = self.queue.send(fresh)
+                count("reminders_enqueued", sent, reason="rechecked")
+        if state.rechecked is None or state.rechecked < floor:
+            self.state.recheck(floor)
         return sent
 
     def _starting(self, start: datetime, end: datetime, leads: set[int]) -> list[SessionItem]:
@@ -285,22 +369,41 @@ class ReminderSweep:
         return jobs
 
 
-def _planned(jobs: list[Job], now: datetime) -> dict[int, list[Job]]:
-    """Jobs by the queue delay that starts each at its turn: backwards from the last due time, at
-    the pace reminders can count on, so a burst's last reminder goes out by its due time."""
+def _reminder_rates() -> dict[str, float]:
     settings = get_settings()
-    rates = {"sms": settings.sms_mps * REMINDER_SHARE, "email": settings.email_per_second * REMINDER_SHARE}
-    parts = {"sms": PLANNED_PARTS, "email": 1}
+    return {"sms": settings.sms_mps * REMINDER_SHARE, "email": settings.email_per_second * REMINDER_SHARE}
+
+
+def _planned(
+    jobs: list[Job], now: datetime, ceilings: dict[str, datetime | None] | None = None
+) -> dict[int, list[Job]]:
+    """Jobs by the queue delay that starts each at its turn: backwards from the last due time (or
+    from `ceilings`, where the burst due after them starts), at the pace reminders can count
+    on, so a burst's last reminder goes out by its due time. A turn beyond the queue's longest
+    delay is kept in `not_before` (the job hops through the queue until then)."""
+    rates = _reminder_rates()
     planned: dict[int, list[Job]] = {}
-    for channel in rates:
-        turn: datetime | None = None
+    for channel, parts in CHANNEL_PARTS.items():
+        turn = (ceilings or {}).get(channel)
         mine = [job for job in jobs if job.channel == channel]
         for job in sorted(mine, key=_due, reverse=True):
             turn = _due(job) if turn is None else min(_due(job), turn)
+            turn -= timedelta(seconds=parts / rates[channel])  # sent, all its parts, by the turn after
             delay = int((turn - now).total_seconds())
+            if delay > MAX_DELAY_SECONDS:
+                job = replace(job, not_before=_iso(turn))
             planned.setdefault(max(0, min(MAX_DELAY_SECONDS, delay)), []).append(job)
-            turn -= timedelta(seconds=parts[channel] / rates[channel])
     return planned
+
+
+def _first_from(turns: dict[datetime, datetime], after: datetime) -> datetime | None:
+    """The planned start of the first due minute at or after `after` (None: nothing due)."""
+    later = [due_minute for due_minute in turns if due_minute >= after]
+    return turns[min(later)] if later else None
+
+
+def _ledger_key(job: Job) -> keys.Key:
+    return keys.ledger(job.member_id, job.subject, job.channel or "", job.what)
 
 
 def _due(job: Job) -> datetime:

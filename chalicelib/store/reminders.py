@@ -32,6 +32,7 @@ class LedgerItem(HearthItem, discriminator="ledger"):
 
 class ReminderStateItem(HearthItem, discriminator="reminder_state"):
     watermark = UTCDateTimeAttribute(null=True)
+    rechecked = UTCDateTimeAttribute(null=True)  # due time read again at its due minute, up to here
     leads = NumberSetAttribute(null=True)
     sweeps = NumberAttribute(default=0)
 
@@ -83,6 +84,15 @@ class LedgerRepository:
         with dependency():
             item.delete(condition=LedgerItem.status == CLAIMED)
 
+    def known(self, wanted: list[keys.Key]) -> set[keys.Key]:
+        """Which of `wanted` the ledger holds (claimed or sent), in BatchGetItems of a hundred."""
+        if not wanted:
+            return set()
+        bind()
+        with dependency():
+            found = LedgerItem.batch_get([(key.pk, key.sk) for key in set(wanted)])
+            return {keys.Key(item.pk, item.sk) for item in found if isinstance(item, LedgerItem)}
+
     def forget_member(self, member_id: str) -> None:
         """Erase a member's ledger (what was sent to them and when)."""
         bind()
@@ -122,6 +132,24 @@ class ReminderStateRepository:
         except ConflictError:
             return False
         return True
+
+    def recheck(self, until: datetime) -> None:
+        """Due time before `until` needs no more reading again (never moved back)."""
+        bind()
+        key = keys.REMINDER_STATE
+        item = ReminderStateItem(key.pk, key.sk)
+        try:
+            with conditional(lambda: ConflictError("behind")):
+                item.update(
+                    actions=[
+                        ReminderStateItem.kind.set(ReminderStateItem),
+                        ReminderStateItem.rechecked.set(until),
+                    ],
+                    condition=ReminderStateItem.rechecked.does_not_exist()
+                    | (ReminderStateItem.rechecked < until),
+                )
+        except ConflictError:
+            pass
 
     def use_leads(self, leads: set[int]) -> None:
         """Record lead times members use, so the sweep looks for them."""

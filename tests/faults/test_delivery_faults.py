@@ -309,7 +309,7 @@ def test_a_throttled_query_keeps_the_hours_already_queued(api, world, hub, clock
     assert len(queue.pending()) == 1
     faults.clear()
     assert hub.reminder_sweep.run() == 1  # the 23:00 minute, once the index answers again
-    assert state.get().watermark == at(23, 16)  # and the look-ahead's 15 minutes
+    assert state.get().watermark == at(23, 1)  # a burst of one needs no look-ahead
 
 
 def test_the_scheduled_sweep_is_bounded_per_run_and_goes_on_from_its_watermark(api, world, hub, clock, queue):
@@ -326,7 +326,7 @@ def test_the_scheduled_sweep_is_bounded_per_run_and_goes_on_from_its_watermark(a
     while not runs or state.get().watermark < at(23, 1):
         runs.append((hub.reminder_sweep.run(), state.get().watermark))
 
-    assert runs == [(0, at(22, 0)), (1, at(23, 0)), (1, at(23, 16))]  # the last with the look-ahead
+    assert runs == [(0, at(22, 0)), (1, at(23, 0)), (1, at(23, 1))]
 
 
 def test_a_day_of_catch_up_costs_queries_per_hour_not_per_minute(api, world, hub, clock, queue, faults):

@@ -213,8 +213,21 @@ def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(ra
     now = T0.replace(microsecond=0) - timedelta(minutes=15)  # the sweep looks 15 minutes ahead
     planned = _planned(jobs, now)
     delays = sorted(delay for delay, batch in planned.items() for _job in batch)
-    needed = 30 * PLANNED_PARTS / (3 * REMINDER_SHARE)  # seconds the burst takes at the pace
+    one = PLANNED_PARTS / (3 * REMINDER_SHARE)  # seconds one reminder takes at the pace
     assert len(delays) == 30
-    assert delays[-1] == 900  # the last goes out at its due time
-    assert delays[0] <= 900 - needed + 1  # the first early enough for all to fit
-    assert delays[0] >= 900 - needed - 1  # and no earlier than that
+    assert 900 - one - 1 <= delays[-1] <= 900 - one  # the last goes out by its due time
+    assert delays[0] <= 900 - 30 * one + 1  # the first early enough for all to fit
+    assert delays[0] >= 900 - 30 * one - 1  # and no earlier than that
+
+
+def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
+    from chalicelib.services.reminders import MAX_DELAY_SECONDS, Job, _planned
+
+    rate(1)
+    start = T0.replace(microsecond=0) + timedelta(hours=1)
+    job = Job("reminder", "m", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60)
+    planned = _planned([job], T0 - timedelta(minutes=30))  # its turn is half an hour away
+    assert list(planned) == [MAX_DELAY_SECONDS]
+    (held,) = planned[MAX_DELAY_SECONDS]
+    assert held.not_before is not None  # the worker holds it back again until its turn
+    assert T0 - timedelta(seconds=5) <= datetime.fromisoformat(held.not_before) <= T0
