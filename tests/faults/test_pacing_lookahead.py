@@ -40,14 +40,17 @@ def provider(hub, clock, monkeypatch) -> Provider:
 
 def crowd(session_id: str, size: int) -> None:
     """`size` more ids going to the session, with no membership behind them (members who left):
-    the sweep counts them into the burst, the worker finds nobody to send to."""
+    the sweep counts them into the burst, the worker finds nobody to send to. The series' seat
+    limit is lifted, so members still RSVP as going."""
     from chalicelib.domain import recurrence
     from chalicelib.store import keys
-    from chalicelib.store.sessions import SessionItem
+    from chalicelib.store.sessions import SeriesItem, SessionItem
     from chalicelib.store.tables import bind
 
     bind()
     series_id, original = recurrence.parse_session_id(session_id)
+    series = keys.series(series_id)
+    SeriesItem(series.pk, series.sk).update(actions=[SeriesItem.capacity.remove()])
     key = keys.occurrence(series_id, f"{original:%Y%m%dT%H%MZ}")
     SessionItem(key.pk, key.sk).update(
         actions=[SessionItem.going.add({f"left{index:04d}" for index in range(size)})]
