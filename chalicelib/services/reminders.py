@@ -188,6 +188,7 @@ class ReminderSweep:
     clock: Clock = utcnow
     max_queries: int = MAX_QUERIES_PER_RUN
     max_lookahead: timedelta = MAX_LOOKAHEAD
+    planned_until: dict[str, datetime] = field(default_factory=dict)  # the pace planned so far
 
     def run(self) -> int:
         """The scheduled sweep: due time since the watermark, oldest hour first, each hour queued
@@ -203,6 +204,7 @@ class ReminderSweep:
         planned = state.watermark or minute(now)
         start = max(planned, floor - MAX_CATCH_UP)
         leads = self._leads(state)
+        self.planned_until = {channel: _parse(at) for channel, at in (state.planned or {}).items()}
         enqueued = self._recheck(state, min(planned, floor), now, leads)
         end, found, ceilings = floor, None, None
         if start >= floor - CHUNK:  # caught up: look ahead
@@ -217,7 +219,7 @@ class ReminderSweep:
                 ceiling = {channel: _first_from(turns, last) for channel, turns in ceilings.items()}
             enqueued += self._sweep_chunk(first, last, now, leads, found, ceiling)
             queries += cost
-            self.state.advance(last)
+            self.state.advance(last, {channel: _iso(at) for channel, at in self.planned_until.items()})
         return enqueued
 
     @staticmethod
@@ -252,10 +254,21 @@ class ReminderSweep:
         due = self._due(start, end, now, leads, found)
         if not due:
             return 0
+        planned, until, late = _planned(self._jobs(due), now, ceilings, self.planned_until)
         sent = 0
-        for delay, jobs in _planned(self._jobs(due), now, ceilings).items():
+        for delay, jobs in planned.items():
             sent += self.queue.send(jobs, delay_seconds=delay)
+        self.planned_until |= until
         count("reminders_enqueued", sent)
+        if late:
+            count(DROPPED_LATE, len(late))
+            logger().warning(
+                "reminders dropped: the pace has no turn for them before their sessions start",
+                extra={
+                    "reminders": len(late),
+                    "seconds_to_start": int((_parse(late[0].start) - now).total_seconds()),
+                },
+            )
         return sent
 
     def _horizon(
@@ -375,25 +388,47 @@ def _reminder_rates() -> dict[str, float]:
 
 
 def _planned(
-    jobs: list[Job], now: datetime, ceilings: dict[str, datetime | None] | None = None
-) -> dict[int, list[Job]]:
-    """Jobs by the queue delay that starts each at its turn: backwards from the last due time (or
-    from `ceilings`, where the burst due after them starts), at the pace reminders can count
-    on, so a burst's last reminder goes out by its due time. A turn beyond the queue's longest
-    delay is kept in `not_before` (the job hops through the queue until then)."""
+    jobs: list[Job],
+    now: datetime,
+    ceilings: dict[str, datetime | None] | None = None,
+    after: dict[str, datetime] | None = None,
+) -> tuple[dict[int, list[Job]], dict[str, datetime], list[Job]]:
+    """Jobs by the queue delay that starts each at its turn, what the pace is planned up to per
+    channel, and the jobs with no turn before their start.
+
+    Turns are planned backwards from the last due time (or from `ceilings`, where the burst due
+    after them starts), at the pace reminders can count on, so a burst's last reminder goes out
+    by its due time. A burst larger than the time left is then packed forwards from now (or
+    from `after`, what earlier runs planned), earliest due first: late rather than never, and a
+    reminder whose turn would come after its start is not queued at all. A turn beyond the
+    queue's longest delay is kept in `not_before` (the job hops through the queue until then)."""
     rates = _reminder_rates()
     planned: dict[int, list[Job]] = {}
+    until: dict[str, datetime] = {}
+    late: list[Job] = []
     for channel, parts in CHANNEL_PARTS.items():
+        step = timedelta(seconds=parts / rates[channel])
+        mine = sorted((job for job in jobs if job.channel == channel), key=_due, reverse=True)
+        backwards: list[datetime] = []
         turn = (ceilings or {}).get(channel)
-        mine = [job for job in jobs if job.channel == channel]
-        for job in sorted(mine, key=_due, reverse=True):
+        for job in mine:
             turn = _due(job) if turn is None else min(_due(job), turn)
-            turn -= timedelta(seconds=parts / rates[channel])  # sent, all its parts, by the turn after
+            turn -= step  # sent, all its parts, by the turn after
+            backwards.append(turn)
+        cursor = max(now, (after or {}).get(channel, now))
+        for job, backward in reversed(list(zip(mine, backwards, strict=True))):
+            turn = max(backward, cursor)
+            if turn > _parse(job.start) - DELIVERY_MARGIN - step:
+                late.append(job)
+                continue
+            cursor = turn + step
             delay = int((turn - now).total_seconds())
             if delay > MAX_DELAY_SECONDS:
                 job = replace(job, not_before=_iso(turn))
             planned.setdefault(max(0, min(MAX_DELAY_SECONDS, delay)), []).append(job)
-    return planned
+        if mine:
+            until[channel] = cursor
+    return planned, until, late
 
 
 def _first_from(turns: dict[datetime, datetime], after: datetime) -> datetime | None:

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from chalicelib.errors import ConflictError
 from chalicelib.store import keys
@@ -33,6 +39,7 @@ class LedgerItem(HearthItem, discriminator="ledger"):
 class ReminderStateItem(HearthItem, discriminator="reminder_state"):
     watermark = UTCDateTimeAttribute(null=True)
     rechecked = UTCDateTimeAttribute(null=True)  # due time read again at its due minute, up to here
+    planned = MapAttribute(null=True)  # per channel, the instant the pace is planned up to (UTC ISO)
     leads = NumberSetAttribute(null=True)
     sweeps = NumberAttribute(default=0)
 
@@ -113,8 +120,9 @@ class ReminderStateRepository:
             except ReminderStateItem.DoesNotExist:
                 return ReminderStateItem(key.pk, key.sk)
 
-    def advance(self, watermark: datetime) -> bool:
-        """Move the watermark forward (never back); False if another sweep got further."""
+    def advance(self, watermark: datetime, planned: dict[str, str] | None = None) -> bool:
+        """Move the watermark forward (never back), with what the pace is planned up to; False if
+        another sweep got further."""
         bind()
         key = keys.REMINDER_STATE
         item = ReminderStateItem(key.pk, key.sk)
@@ -125,6 +133,7 @@ class ReminderStateRepository:
                         ReminderStateItem.kind.set(ReminderStateItem),
                         ReminderStateItem.watermark.set(watermark),
                         ReminderStateItem.sweeps.add(1),
+                        *([ReminderStateItem.planned.set(planned)] if planned else []),
                     ],
                     condition=ReminderStateItem.watermark.does_not_exist()
                     | (ReminderStateItem.watermark < watermark),

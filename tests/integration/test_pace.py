@@ -3,6 +3,7 @@ priority, the deadline, and throttles slowing every sender."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -211,7 +212,8 @@ def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(ra
         for index in range(30)
     ]
     now = T0.replace(microsecond=0) - timedelta(minutes=15)  # the sweep looks 15 minutes ahead
-    planned = _planned(jobs, now)
+    planned, _until, late = _planned(jobs, now)
+    assert late == []
     delays = sorted(delay for delay, batch in planned.items() for _job in batch)
     one = PLANNED_PARTS / (3 * REMINDER_SHARE)  # seconds one reminder takes at the pace
     assert len(delays) == 30
@@ -226,8 +228,30 @@ def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
     rate(1)
     start = T0.replace(microsecond=0) + timedelta(hours=1)
     job = Job("reminder", "m", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60)
-    planned = _planned([job], T0 - timedelta(minutes=30))  # its turn is half an hour away
+    planned, _until, _late = _planned([job], T0 - timedelta(minutes=30))  # its turn is half an hour away
     assert list(planned) == [MAX_DELAY_SECONDS]
     (held,) = planned[MAX_DELAY_SECONDS]
     assert held.not_before is not None  # the worker holds it back again until its turn
     assert T0 - timedelta(seconds=5) <= datetime.fromisoformat(held.not_before) <= T0
+
+
+def test_a_burst_larger_than_the_time_left_is_packed_from_now_and_the_rest_not_queued(rate) -> None:
+    from chalicelib.services.reminders import DELIVERY_MARGIN, PLANNED_PARTS, REMINDER_SHARE, Job, _planned
+
+    rate(1)
+    start = T0.replace(microsecond=0) + timedelta(minutes=10)
+    due = start - timedelta(minutes=5)
+    jobs = [
+        Job("reminder", f"m{index:03d}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 5)
+        for index in range(300)
+    ]
+    now = due - timedelta(minutes=1)  # a minute before the due time, 300 texts at under a part a second
+    planned, until, late = _planned(jobs, now, after={"sms": now + timedelta(seconds=30)})
+    step = PLANNED_PARTS / REMINDER_SHARE
+    fit = int((start - DELIVERY_MARGIN - (now + timedelta(seconds=30))).total_seconds() // step)
+    delays = sorted(delay for delay, batch in planned.items() for _job in batch)
+    assert len(delays) in (fit, fit + 1)  # what fits before the start, at the pace
+    assert len(late) == 300 - len(delays)  # the rest is dropped now, never sent late
+    assert delays[0] >= 30  # after what earlier runs planned
+    assert all(b - a >= int(step) - 1 for a, b in itertools.pairwise(delays))  # at the pace
+    assert until["sms"] <= start - DELIVERY_MARGIN
