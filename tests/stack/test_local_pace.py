@@ -24,16 +24,8 @@ def test_a_burst_of_reminders_leaves_at_the_configured_pace(tmp_path):
         _, group = request(
             "POST", f"{base}/v1/groups", {"name": "Pace Group", "topic": "test", "timezone": "UTC"}, fac
         )
-        start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=62)
-        body = {
-            "start_local": start.strftime("%Y-%m-%dT%H:%M"),
-            "timezone": "UTC",
-            "duration_minutes": 30,
-            "rrule": "FREQ=DAILY;COUNT=2",
-        }
-        _, series = request("POST", f"{base}/v1/groups/{group['group_id']}/series", body, fac)
-        session_id = series["next_sessions"][0]["session_id"]
         phones = [f"+1614555{index:04d}" for index in range(300, 300 + MEMBERS)]
+        tokens = []
         for phone in phones:
             _, member = request("POST", f"{base}/v1/join", {"code": group["invite"]["code"]})
             token = member["token"]
@@ -46,12 +38,27 @@ def test_a_burst_of_reminders_leaves_at_the_configured_pace(tmp_path):
             )
             reminders = {"channels": ["sms"], "lead_minutes": [60]}
             assert request("PATCH", f"{base}/v1/me", {"reminders": reminders}, token)[0] == 200
+            tokens.append(token)
+        # The session is scheduled once everyone is set up, an hour and a minute or two ahead: its
+        # reminders are due at the next minute the sweep runs that leaves time for the RSVPs
+        # (they are swept at that minute, or planned at the one before and read again then).
+        now = datetime.now(UTC)
+        start = now.replace(second=0, microsecond=0) + timedelta(minutes=61 if now.second < 40 else 62)
+        body = {
+            "start_local": start.strftime("%Y-%m-%dT%H:%M"),
+            "timezone": "UTC",
+            "duration_minutes": 30,
+            "rrule": "FREQ=DAILY;COUNT=2",
+        }
+        _, series = request("POST", f"{base}/v1/groups/{group['group_id']}/series", body, fac)
+        session_id = series["next_sessions"][0]["session_id"]
+        for token in tokens:
             assert request("PUT", f"{base}/v1/sessions/{session_id}/rsvp", None, token)[0] == 200
 
         deadline = time.monotonic() + 300
         found: list[dict] = []
         while time.monotonic() < deadline and len(found) < MEMBERS:
-            time.sleep(3)
+            time.sleep(1)
             _, outbox = request("GET", f"{base}/v1/dev/outbox")
             found = [m for m in outbox["messages"] if "Reminder" in m["body"]]
 
