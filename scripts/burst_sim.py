@@ -123,6 +123,22 @@ class Ledger:
         return {key for key in wanted if key in self.items}
 
 
+class Plans:
+    """`store.reminders.PlanRepository` in memory: who each reminder was planned for."""
+
+    def __init__(self, writes: Writes) -> None:
+        self.items: dict[Any, set[str]] = {}
+        self.writes = writes
+
+    def record(self, plans: dict[Any, set[str]], keep_until: datetime) -> None:
+        for key, members in plans.items():
+            self.writes.add(key.pk)
+            self.items[key] = set(members)
+
+    def planned(self, wanted: list[Any]) -> dict[Any, set[str]]:
+        return {key: self.items[key] for key in wanted if key in self.items}
+
+
 @dataclass
 class State:
     watermark: datetime | None = None
@@ -338,6 +354,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
         state=StateStore(writes),  # type: ignore[arg-type]
         sessions=Sessions(list(occurrences.values())),  # type: ignore[arg-type]
         ledger=ledger,  # type: ignore[arg-type]
+        plans=Plans(writes),  # type: ignore[arg-type]
         clock=clock,
     )
     current: list[pace.Pacer] = []

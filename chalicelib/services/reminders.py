@@ -44,7 +44,12 @@ from chalicelib.settings import get_settings, reminder_queue_name
 from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem
 from chalicelib.store.members import ACTIVE, MemberItem, MemberRepository
-from chalicelib.store.reminders import AlreadySentError, LedgerRepository, ReminderStateRepository
+from chalicelib.store.reminders import (
+    AlreadySentError,
+    LedgerRepository,
+    PlanRepository,
+    ReminderStateRepository,
+)
 from chalicelib.store.sessions import (
     CANCELLED,
     SCHEDULED,
@@ -185,6 +190,7 @@ class ReminderSweep:
     state: ReminderStateRepository = field(default_factory=ReminderStateRepository)
     sessions: SessionRepository = field(default_factory=SessionRepository)
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
+    plans: PlanRepository = field(default_factory=PlanRepository)
     clock: Clock = utcnow
     max_queries: int = MAX_QUERIES_PER_RUN
     max_lookahead: timedelta = MAX_LOOKAHEAD
@@ -254,7 +260,19 @@ class ReminderSweep:
         due = self._due(start, end, now, leads, found)
         if not due:
             return 0
-        planned, until, late = _planned(self._jobs(due), now, ceilings, self.planned_until)
+        jobs = self._jobs(due)
+        planned, until, late = _planned(jobs, now, ceilings, self.planned_until)
+        ahead = minute(now) + SWEEP_EVERY  # due minutes from here on are read again when due
+        plans: dict[keys.Key, set[str]] = {
+            _plan_key(item.session_id, lead, item.start, channel): set()
+            for item, lead in due
+            if item.start - timedelta(minutes=lead) >= ahead
+            for channel in CHANNEL_PARTS
+        }
+        for job in jobs:
+            if _plan_key(job.subject, job.lead, _parse(job.start), job.channel) in plans:
+                plans[_plan_key(job.subject, job.lead, _parse(job.start), job.channel)].add(job.member_id)
+        self.plans.record(plans, keep_until=now + MAX_CATCH_UP + LEDGER_KEPT)
         sent = 0
         for delay, jobs in planned.items():
             sent += self.queue.send(jobs, delay_seconds=delay)
@@ -316,6 +334,15 @@ class ReminderSweep:
         sent = 0
         if first < planned:
             jobs = self._jobs(self._due(first, planned, now, leads, None))
+            plans = self.plans.planned(
+                [_plan_key(job.subject, job.lead, _parse(job.start), job.channel) for job in jobs]
+            )
+            jobs = [
+                job
+                for job in jobs
+                if job.member_id
+                not in plans.get(_plan_key(job.subject, job.lead, _parse(job.start), job.channel), set())
+            ]
             held = self.ledger.known([_ledger_key(job) for job in jobs])
             fresh = [job for job in jobs if _ledger_key(job) not in held]
             if fresh:
@@ -423,9 +450,12 @@ def _planned(
                 continue
             cursor = turn + step
             delay = int((turn - now).total_seconds())
-            if delay > MAX_DELAY_SECONDS:
+            if (
+                delay > MAX_DELAY_SECONDS
+            ):  # hops of the longest delay after a first one, spread as the turns are
                 job = replace(job, not_before=_iso(turn))
-            planned.setdefault(max(0, min(MAX_DELAY_SECONDS, delay)), []).append(job)
+                delay -= MAX_DELAY_SECONDS * ((delay - 1) // MAX_DELAY_SECONDS)
+            planned.setdefault(max(0, delay), []).append(job)
         if mine:
             until[channel] = cursor
     return planned, until, late
@@ -435,6 +465,10 @@ def _first_from(turns: dict[datetime, datetime], after: datetime) -> datetime | 
     """The planned start of the first due minute at or after `after` (None: nothing due)."""
     later = [due_minute for due_minute in turns if due_minute >= after]
     return turns[min(later)] if later else None
+
+
+def _plan_key(session_id: str, lead: int | None, start: datetime, channel: str | None) -> keys.Key:
+    return keys.reminder_plan(session_id, channel or "", f"lead{lead}@{compact(start)}")
 
 
 def _ledger_key(job: Job) -> keys.Key:

@@ -150,6 +150,12 @@ def start_shard(session_id: str) -> int:
 REMINDER_STATE = Key("REMINDERS", "STATE")  # the sweep watermark and the lead times in use
 
 
+def reminder_plan(session_id: str, channel: str, what: str) -> Key:
+    """Who the sweep planned one session's reminder for ahead of its due time (per channel and
+    lead@start): its own partition per session, so a burst's plans spread over keys."""
+    return Key(f"PLAN#{session_id}", f"{channel}#{what}")
+
+
 def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
     """One message to one member about one session (or series), per channel and reason."""
     return Key(f"LEDGER#{member_id}", f"{subject}#{channel}#{what}")

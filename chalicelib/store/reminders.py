@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 
@@ -42,6 +43,35 @@ class ReminderStateItem(HearthItem, discriminator="reminder_state"):
     planned = MapAttribute(null=True)  # per channel, the instant the pace is planned up to (UTC ISO)
     leads = NumberSetAttribute(null=True)
     sweeps = NumberAttribute(default=0)
+
+
+class PlanItem(HearthItem, discriminator="reminder_plan"):
+    members = UnicodeSetAttribute(null=True)
+
+
+class PlanRepository:
+    """Who each reminder was planned for when the sweep queued it ahead of its due time, so the
+    due minute read again queues only who came since."""
+
+    def record(self, plans: dict[keys.Key, set[str]], keep_until: datetime) -> None:
+        if not plans:
+            return
+        bind()
+        with dependency(), PlanItem.batch_write() as batch:
+            for key, members in plans.items():
+                batch.save(PlanItem(key.pk, key.sk, members=members or None, expires_at=keep_until))
+
+    def planned(self, wanted: list[keys.Key]) -> dict[keys.Key, set[str]]:
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = PlanItem.batch_get([(key.pk, key.sk) for key in set(wanted)])
+            return {
+                keys.Key(item.pk, item.sk): set(item.members or ())
+                for item in found
+                if isinstance(item, PlanItem)
+            }
 
 
 class AlreadySentError(ConflictError):
