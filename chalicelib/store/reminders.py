@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
-    MapAttribute,
+    JSONAttribute,
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
@@ -40,7 +40,7 @@ class LedgerItem(HearthItem, discriminator="ledger"):
 class ReminderStateItem(HearthItem, discriminator="reminder_state"):
     watermark = UTCDateTimeAttribute(null=True)
     rechecked = UTCDateTimeAttribute(null=True)  # due time read again at its due minute, up to here
-    planned = MapAttribute(null=True)  # per channel, the instant the pace is planned up to (UTC ISO)
+    planned = JSONAttribute(null=True)  # per channel, the instant the pace is planned up to (UTC ISO)
     leads = NumberSetAttribute(null=True)
     sweeps = NumberAttribute(default=0)
 

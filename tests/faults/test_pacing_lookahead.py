@@ -183,7 +183,13 @@ def test_an_rsvp_after_planning_keeps_its_reminder_while_the_pace_is_full_until_
     for second in range(int(clock.now.timestamp()), int(busy_until.timestamp())):
         provider.pacer.repository.fill("sms", second, 1)
 
-    run(hub, clock, queue, START, rsvp=(clock.now, lambda: going(api, world, phone=OTHER)))
+    run(
+        hub,
+        clock,
+        queue,
+        busy_until + timedelta(minutes=2),
+        rsvp=(clock.now, lambda: going(api, world, phone=OTHER)),
+    )
 
     sent = {to: at for at, _parts, to in provider.sent}
     assert sorted(to for _at, _parts, to in provider.sent) == sorted([PHONE, OTHER])  # each once
