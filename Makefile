@@ -46,8 +46,11 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; `auto` = one per CPU); every server a test
+# starts (the local stack, dynalite) takes free ports, so workers never share one.
+TEST_WORKERS ?= auto
 test: lint package node_modules/.installed chromium
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The browser tests drive Debian's chromium (never `playwright install`, which downloads a browser).
 CHROMIUM := /usr/bin/chromium
