@@ -218,7 +218,7 @@ class ReminderSweep:
         queries = 0 if found is None else self._cost(start, floor + self.max_lookahead, leads)
         for first, last in _chunks(start, end):
             cost = 0 if found is not None else self._cost(first, last, leads)
-            if queries and queries + cost > self.max_queries:
+            if cost and queries and queries + cost > self.max_queries:  # read ahead already: free
                 break
             ceiling = None
             if ceilings is not None:
