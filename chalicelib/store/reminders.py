@@ -153,42 +153,29 @@ class ReminderStateRepository:
     def advance(self, watermark: datetime, planned: dict[str, str] | None = None) -> bool:
         """Move the watermark forward (never back), with what the pace is planned up to; False if
         another sweep got further."""
+        extra = [ReminderStateItem.sweeps.add(1)]
+        if planned:
+            extra.append(ReminderStateItem.planned.set(planned))
+        return self._forward(ReminderStateItem.watermark, watermark, extra)
+
+    def recheck(self, until: datetime) -> None:
+        """Due time before `until` needs no more reading again (never moved back)."""
+        self._forward(ReminderStateItem.rechecked, until, [])
+
+    @staticmethod
+    def _forward(attribute: UTCDateTimeAttribute, instant: datetime, extra: list) -> bool:
         bind()
         key = keys.REMINDER_STATE
         item = ReminderStateItem(key.pk, key.sk)
         try:
             with conditional(lambda: ConflictError("behind")):
                 item.update(
-                    actions=[
-                        ReminderStateItem.kind.set(ReminderStateItem),
-                        ReminderStateItem.watermark.set(watermark),
-                        ReminderStateItem.sweeps.add(1),
-                        *([ReminderStateItem.planned.set(planned)] if planned else []),
-                    ],
-                    condition=ReminderStateItem.watermark.does_not_exist()
-                    | (ReminderStateItem.watermark < watermark),
+                    actions=[ReminderStateItem.kind.set(ReminderStateItem), attribute.set(instant), *extra],
+                    condition=attribute.does_not_exist() | (attribute < instant),
                 )
         except ConflictError:
             return False
         return True
-
-    def recheck(self, until: datetime) -> None:
-        """Due time before `until` needs no more reading again (never moved back)."""
-        bind()
-        key = keys.REMINDER_STATE
-        item = ReminderStateItem(key.pk, key.sk)
-        try:
-            with conditional(lambda: ConflictError("behind")):
-                item.update(
-                    actions=[
-                        ReminderStateItem.kind.set(ReminderStateItem),
-                        ReminderStateItem.rechecked.set(until),
-                    ],
-                    condition=ReminderStateItem.rechecked.does_not_exist()
-                    | (ReminderStateItem.rechecked < until),
-                )
-        except ConflictError:
-            pass
 
     def use_leads(self, leads: set[int]) -> None:
         """Record lead times members use, so the sweep looks for them."""

@@ -13,21 +13,11 @@ import pytest
 from chalicelib.domain import sms_text
 from chalicelib.notify import pace
 from chalicelib.notify.senders import PacedLaterError, PacedSender, TooLateError, TransientSendError
+from scripts.burst_sim import Clock as VirtualClock
 
 T0 = datetime(2026, 12, 1, 23, 0, 0, 250000, tzinfo=UTC)
 SHORT = "Hearth: your group meets at 7:00 PM. Open it: https://hearth.example/g/abc"
 LONG = "Hearth: " + "a" * 200  # two GSM-7 parts
-
-
-class VirtualClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class Provider:
