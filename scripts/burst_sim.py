@@ -256,6 +256,18 @@ class Figures:
 
 
 @contextmanager
+def _quiet() -> Iterator[None]:
+    """Hearth's warnings (each reminder dropped) off while simulating, as they were afterwards."""
+    hearth = logging.getLogger("hearth")
+    level = hearth.level
+    hearth.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hearth.setLevel(level)
+
+
+@contextmanager
 def _in_memory(members: dict[Any, Any], sessions: dict[Any, Any]) -> Iterator[None]:
     """The table's reads the sweep and worker make by model, served from memory."""
     from chalicelib.services import reminders
@@ -307,7 +319,6 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
     from scripts.local_runner import queue_settings
 
     reset_settings()
-    logging.getLogger("hearth").setLevel(logging.ERROR)
     clock = Clock(start - timedelta(hours=2))
     writes = Writes(clock)
     members: dict[Any, Any] = {}
@@ -372,7 +383,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
         counted[name] += value
 
     end = start + timedelta(minutes=1)
-    with _in_memory(members, occurrences), mock.patch.object(reminders, "count", count):
+    with _in_memory(members, occurrences), mock.patch.object(reminders, "count", count), _quiet():
         second = clock.now
         while second < end:
             clock.now = second
