@@ -18,7 +18,7 @@ help:
 	@echo "make run    - the whole local stack on 127.0.0.1:$(PORT) (emulated AWS, API, live room gateway, runner)"
 	@echo "make check  - the quick loop after an edit: lint, types (mypy) and the unit tests"
 	@echo "make test   - lint, types and the whole test suite"
-	@echo "make bench  - cold start and DynamoDB requests per route"
+	@echo "make bench  - cold start, DynamoDB requests per route, the 7 PM reminder burst"
 	@echo "make package - SAM template + zip per stage in out/package/, checked by cfn-lint"
 	@echo "make preflight STAGE=dev|prod [SES_IDENTITY=...] - read-only checks of the AWS account before a deploy"
 	@echo "make deploy STAGE=dev|prod DEPLOY_BUCKET=... PARAMS='...' - aws cloudformation deploy (never in CI)"

@@ -39,6 +39,8 @@ class Settings:
     sms_countries: frozenset[str]
     sms_daily_cap_per_country: int
     email_from: str
+    sms_mps: int  # message parts per second of the origination identity, shared by every sender
+    email_per_second: int  # SES's sending rate
     ses_configuration_set: str | None  # every email names it, so SES reports its bounces/complaints
     sending_switch_parameter: str | None  # the kill switch's SSM parameter; None: always on
     sending_switch_cache_seconds: int
@@ -64,6 +66,13 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be an integer") from exc
+
+
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1")
+    return value
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -114,6 +123,8 @@ def get_settings() -> Settings:
         sms_countries=_codes(_env("HEARTH_SMS_COUNTRIES", "US,CA") or ""),
         sms_daily_cap_per_country=_int("HEARTH_SMS_DAILY_CAP_PER_COUNTRY", 5000),
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",
+        sms_mps=_positive("HEARTH_SMS_MPS", 1),
+        email_per_second=_positive("HEARTH_EMAIL_PER_SECOND", 1),
         ses_configuration_set=_env("HEARTH_SES_CONFIGURATION_SET"),
         sending_switch_parameter=_env("HEARTH_SENDING_SWITCH_PARAMETER"),
         sending_switch_cache_seconds=_int("HEARTH_SENDING_SWITCH_CACHE_SECONDS", 30),

@@ -1,4 +1,5 @@
-"""`make bench`: package size, cold start against a reference app, DynamoDB requests per route.
+"""`make bench`: package size, cold start against a reference app, DynamoDB requests per route,
+the 7 PM reminder burst at the carrier's pace.
 
 Prints one table and writes `out/bench.json`. `--smoke` runs each measurement
 once (for CI), without comparing figures to budgets.
@@ -692,6 +693,31 @@ def expansion_speed(series_count: int) -> list[Line]:
     return [Line(f"expand {series_count:,} weekly series over a year", round(elapsed, 1), "ms", budget=2000)]
 
 
+def burst(smoke: bool) -> list[Line]:
+    """The 7 PM burst (scripts/burst_sim.py) at 40 and at 3 MPS: when reminders go against their
+    due time, drops, throttles, the busiest key's writes a second and the workers needed.
+    `--smoke` runs 40 sessions instead of 2,000."""
+    from scripts.burst_sim import simulate
+
+    sessions = 40 if smoke else 2000
+    lines: list[Line] = []
+    for mps in (40, 3):
+        figures = simulate(mps, sessions=sessions)
+        on_time = mps >= 40  # the deployment the README sizes for this peak
+        name = f"burst {figures.reminders:,} reminders at {mps} MPS"
+        lines += [
+            Line(f"{name}: sent", figures.sent, "", budget=None),
+            Line(f"{name}: dropped too late", figures.dropped_late, "", budget=0 if on_time else None),
+            Line(f"{name}: p50 after due", round(figures.p50, 1), "s"),
+            Line(f"{name}: p99 after due", round(figures.p99, 1), "s"),
+            Line(f"{name}: latest after due", round(figures.latest, 1), "s", budget=0 if on_time else None),
+            Line(f"{name}: throttles", figures.throttles, ""),
+            Line(f"{name}: writes/s on {figures.busiest_key}", figures.busiest_writes, "", budget=1000),
+            Line(f"{name}: Lambda concurrency", figures.concurrency, ""),
+        ]
+    return lines
+
+
 def _print(lines: list[Line]) -> None:
     width = max(len(line.name) for line in lines)
     print(f"{'measure'.ljust(width)}  {'value':>10}  {'budget':>8}  met")
@@ -713,6 +739,7 @@ def main() -> int:
         + sweep_cost()
         + catch_up_sweep()
         + expansion_speed(1000)
+        + burst(args.smoke)
     )
     _print(lines)
     report = {

@@ -51,11 +51,16 @@ def reset_process_state() -> None:
     aws.reset()
     keyring.reset()
     senders.outbox.cache_clear()
+    senders.pacer.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HEARTH_OUTBOX_PATH", str(tmp_path / "outbox.jsonl"))
+    # Suites that are not about the pace send at a rate they never reach (no real waits);
+    # the pace's own tests set theirs and a virtual clock.
+    monkeypatch.setenv("HEARTH_SMS_MPS", "1000")
+    monkeypatch.setenv("HEARTH_EMAIL_PER_SECOND", "1000")
     reset_process_state()
     yield
     reset_process_state()

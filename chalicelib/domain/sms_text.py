@@ -17,6 +17,8 @@ _GSM7_BASIC = (
 _GSM7_EXTENDED = "^{}\\[~]|€\f"
 SINGLE_SEGMENT = 160
 MULTI_SEGMENT = 153
+UCS2_SINGLE = 70  # UTF-16 code units
+UCS2_MULTI = 67
 
 OPT_OUT_WORDS = frozenset(
     {
@@ -104,3 +106,15 @@ def segments(text: str) -> int:
     if septets <= SINGLE_SEGMENT:
         return 1
     return -(-septets // MULTI_SEGMENT)
+
+
+def parts(text: str) -> int:
+    """Message parts a text costs the carrier: GSM-7 septets (an extended character takes two),
+    or UTF-16 code units when any character is outside GSM-7 (UCS-2: 70 in one part, 67 a part
+    when split)."""
+    if is_gsm7(text):
+        return segments(text)
+    units = len(text.encode("utf-16-le")) // 2
+    if units <= UCS2_SINGLE:
+        return 1
+    return -(-units // UCS2_MULTI)

@@ -8,12 +8,15 @@ caller before it gets here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from typing import Protocol
 
 from chalicelib import aws
+from chalicelib.domain import sms_text
+from chalicelib.notify import pace
 from chalicelib.notify.outbox import Outbox
 from chalicelib.settings import get_settings
 
@@ -55,6 +58,19 @@ _TRANSIENT_CODES = frozenset(
 # (an origination identity, an attribute) and so configuration. SES has no synchronous
 # per-recipient error worth acting on: addresses were verified by a code sent to them, and its
 # BadRequestException / MessageRejected (an unverified identity in the sandbox) are Hearth's.
+_THROTTLES = frozenset(
+    {
+        "Throttled",
+        "Throttling",
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+    }
+)
 _OPTED_OUT = frozenset({"OptedOut", "OptedOutException"})
 _NAMES_THE_NUMBER = frozenset({"InvalidParameter", "ParameterValueInvalid"})
 _THE_NUMBER = re.compile(r"^Invalid parameter: PhoneNumber\b")
@@ -66,6 +82,18 @@ class SendError(Exception):
 
 class TransientSendError(SendError):
     """Try again later (throttling, an outage, a proxy's 5xx)."""
+
+
+class PacedLaterError(TransientSendError):
+    """No second was free within the wait, or the provider throttled: retry at `retry_at`."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class TooLateError(SendError):
+    """The message could only go after its deadline: it is dropped, never sent late."""
 
 
 class PermanentSendError(SendError):
@@ -193,13 +221,56 @@ class AwsSender:
             )
 
 
+class PacedSender:
+    """Every text and email passes here: it books its turn in the shared pace (counting SMS
+    parts) and waits for it, and a provider's throttle slows the pace for every sender."""
+
+    def __init__(self, inner: Sender, pacer: pace.Pacer) -> None:
+        self.inner = inner
+        self.pacer = pacer
+
+    def sms(self, to: str, body: str) -> None:
+        rate = get_settings().sms_mps
+        self._send("sms", sms_text.parts(body), rate, lambda: self.inner.sms(to, body))
+
+    def email(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        rate = get_settings().email_per_second
+        self._send("email", 1, rate, lambda: self.inner.email(to, subject, text, html, headers))
+
+    def _send(self, channel: str, parts: int, rate: int, send: Callable[[], None]) -> None:
+        try:
+            self.pacer.wait_turn(channel, parts, rate, pace.current())
+        except pace.PaceFullError as exc:
+            if exc.too_late:
+                raise TooLateError("No turn before the deadline.") from exc
+            raise PacedLaterError("No turn within the wait.", exc.retry_at) from exc
+        try:
+            send()
+        except TransientSendError as exc:
+            if str(exc) not in _THROTTLES:
+                raise
+            raise PacedLaterError(str(exc), self.pacer.throttled(channel, rate)) from exc
+
+
+@cache
+def pacer() -> pace.Pacer:
+    """The process's pacer (it remembers which seconds it saw full)."""
+    return pace.Pacer()
+
+
 @cache
 def outbox() -> Outbox:
     return Outbox(get_settings().outbox_path)
 
 
 def sender() -> Sender:
-    """The local outbox in local stages; SNS and SES everywhere else."""
-    if get_settings().is_local:
-        return OutboxSender(outbox())
-    return AwsSender()
+    """The local outbox in local stages, SNS and SES everywhere else; paced alike."""
+    inner: Sender = OutboxSender(outbox()) if get_settings().is_local else AwsSender()
+    return PacedSender(inner, pacer())

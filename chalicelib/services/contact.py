@@ -18,6 +18,7 @@ from chalicelib.domain import sms_text
 from chalicelib.domain.contact import ContactError, normalise_email, normalise_phone
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, ValidationError
+from chalicelib.notify import pace
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.membership import MembershipService, MeView
@@ -146,11 +147,12 @@ class ContactService:
 
     def _send_code(self, channel: str, value: str, code: str) -> None:
         outbound = self.outbound()
-        if channel == "sms":
-            outbound.sms(value, code_sms(code))
-        else:
-            subject, text = code_email(code)
-            outbound.email(value, subject, text)
+        with pace.sending(pace.INTERACTIVE):  # a person is waiting for it: ahead of reminders
+            if channel == "sms":
+                outbound.sms(value, code_sms(code))
+            else:
+                subject, text = code_email(code)
+                outbound.email(value, subject, text)
         count("verification_codes_sent", channel=channel)
 
     def verify(self, caller: Caller, channel: str, code: str, now: datetime | None = None) -> MeView:

@@ -21,6 +21,7 @@ from chalicelib.domain.identity import ANONYMOUS
 from chalicelib.domain.invites import normalise_code
 from chalicelib.domain.templates import check_sms
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, RateLimitedError
+from chalicelib.notify import pace
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
 from chalicelib.services.devices import DeviceService
@@ -95,7 +96,8 @@ class InboundSms:
         sent = []
         for reply in replies:
             if keyword in sms_text.OPT_OUT_WORDS or self.policy.may_send(from_number, at):
-                self.outbound().sms(from_number, check_sms(reply))
+                with pace.sending(pace.INTERACTIVE):  # they just texted: ahead of reminders
+                    self.outbound().sms(from_number, check_sms(reply))
                 sent.append(reply)
         return sent
 

@@ -155,9 +155,24 @@ def member_ledger(member_id: str) -> str:
     return f"LEDGER#{member_id}"
 
 
+def reminder_plan(session_id: str, channel: str, what: str) -> Key:
+    """Who the sweep planned one session's reminder for ahead of its due time (per channel and
+    lead@start): its own partition per session, so a burst's plans spread over keys."""
+    return Key(f"PLAN#{session_id}", f"{channel}#{what}")
+
+
 def ledger(member_id: str, subject: str, channel: str, what: str) -> Key:
     """One message to one member about one session (or series), per channel and reason."""
     return Key(member_ledger(member_id), f"{subject}#{channel}#{what}")
+
+
+# --- sending pace ----------------------------------------------------------------------
+
+
+def pace(channel: str, second: int) -> Key:
+    """Message parts booked on `channel` in one UTC second: each second is its own partition, so the
+    shared pace has no hot key (a second is written only while it is being booked)."""
+    return Key(f"PACE#{channel}#{second}", "PACE")
 
 
 # --- two-way SMS -----------------------------------------------------------------------

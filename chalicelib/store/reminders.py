@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.expressions.update import Action
 
 from chalicelib.errors import ConflictError
 from chalicelib.store import keys
@@ -32,8 +40,39 @@ class LedgerItem(HearthItem, discriminator="ledger"):
 
 class ReminderStateItem(HearthItem, discriminator="reminder_state"):
     watermark = UTCDateTimeAttribute(null=True)
+    rechecked = UTCDateTimeAttribute(null=True)  # due time read again at its due minute, up to here
+    planned = JSONAttribute(null=True)  # per channel, the instant the pace is planned up to (UTC ISO)
     leads = NumberSetAttribute(null=True)
     sweeps = NumberAttribute(default=0)
+
+
+class PlanItem(HearthItem, discriminator="reminder_plan"):
+    members = UnicodeSetAttribute(null=True)
+
+
+class PlanRepository:
+    """Who each reminder was planned for when the sweep queued it ahead of its due time, so the
+    due minute read again queues only who came since."""
+
+    def record(self, plans: dict[keys.Key, set[str]], keep_until: datetime) -> None:
+        if not plans:
+            return
+        bind()
+        with dependency(), PlanItem.batch_write() as batch:
+            for key, members in plans.items():
+                batch.save(PlanItem(key.pk, key.sk, members=members or None, expires_at=keep_until))
+
+    def planned(self, wanted: list[keys.Key]) -> dict[keys.Key, set[str]]:
+        if not wanted:
+            return {}
+        bind()
+        with dependency():
+            found = PlanItem.batch_get([(key.pk, key.sk) for key in set(wanted)])
+            return {
+                keys.Key(item.pk, item.sk): set(item.members or ())
+                for item in found
+                if isinstance(item, PlanItem)
+            }
 
 
 class AlreadySentError(ConflictError):
@@ -87,6 +126,15 @@ class LedgerRepository:
         with dependency():
             item.delete(condition=LedgerItem.status == CLAIMED)
 
+    def known(self, wanted: list[keys.Key]) -> set[keys.Key]:
+        """Which of `wanted` the ledger holds (claimed or sent), in BatchGetItems of a hundred."""
+        if not wanted:
+            return set()
+        bind()
+        with dependency():
+            found = LedgerItem.batch_get([(key.pk, key.sk) for key in set(wanted)])
+            return {keys.Key(item.pk, item.sk) for item in found if isinstance(item, LedgerItem)}
+
     def forget_member(self, member_id: str) -> None:
         """Erase a member's ledger (what was sent to them and when)."""
         bind()
@@ -107,21 +155,28 @@ class ReminderStateRepository:
             except ReminderStateItem.DoesNotExist:
                 return ReminderStateItem(key.pk, key.sk)
 
-    def advance(self, watermark: datetime) -> bool:
-        """Move the watermark forward (never back); False if another sweep got further."""
+    def advance(self, watermark: datetime, planned: dict[str, str] | None = None) -> bool:
+        """Move the watermark forward (never back), with what the pace is planned up to; False if
+        another sweep got further."""
+        extra: list[Action] = [ReminderStateItem.sweeps.add(1)]
+        if planned:
+            extra.append(ReminderStateItem.planned.set(planned))
+        return self._forward(ReminderStateItem.watermark, watermark, extra)
+
+    def recheck(self, until: datetime) -> None:
+        """Due time before `until` needs no more reading again (never moved back)."""
+        self._forward(ReminderStateItem.rechecked, until, [])
+
+    @staticmethod
+    def _forward(attribute: UTCDateTimeAttribute, instant: datetime, extra: list[Action]) -> bool:
         bind()
         key = keys.REMINDER_STATE
         item = ReminderStateItem(key.pk, key.sk)
         try:
             with conditional(lambda: ConflictError("behind")):
                 item.update(
-                    actions=[
-                        ReminderStateItem.kind.set(ReminderStateItem),
-                        ReminderStateItem.watermark.set(watermark),
-                        ReminderStateItem.sweeps.add(1),
-                    ],
-                    condition=ReminderStateItem.watermark.does_not_exist()
-                    | (ReminderStateItem.watermark < watermark),
+                    actions=[ReminderStateItem.kind.set(ReminderStateItem), attribute.set(instant), *extra],
+                    condition=attribute.does_not_exist() | (attribute < instant),
                 )
         except ConflictError:
             return False

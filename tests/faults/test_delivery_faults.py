@@ -29,26 +29,6 @@ def at(hour: int, minute: int = 0, day: int = 1) -> datetime:
 
 
 @pytest.fixture
-def hub(api, clock):
-    from chalicelib.services.container import services
-
-    found = services()
-    found.reminder_sweep.clock = clock
-    found.reminder_worker.clock = clock
-    return found
-
-
-@pytest.fixture
-def queue(hub, clock) -> SimQueue:
-    """Every producer (sweep, deferrals, notices) sends into the simulated prod queue."""
-    simulated = SimQueue(clock)
-    hub.reminder_sweep.queue = simulated
-    hub.reminder_worker.queue = simulated
-    hub.sessions.notices.queue = simulated
-    return simulated
-
-
-@pytest.fixture
 def aws_sender(hub):
     """The worker sends through SNS and SES (moto), where faults are injected."""
     from chalicelib.notify.senders import AwsSender
@@ -329,7 +309,7 @@ def test_a_throttled_query_keeps_the_hours_already_queued(api, world, hub, clock
     assert len(queue.pending()) == 1
     faults.clear()
     assert hub.reminder_sweep.run() == 1  # the 23:00 minute, once the index answers again
-    assert state.get().watermark == at(23, 1)
+    assert state.get().watermark == at(23, 1)  # a burst of one needs no look-ahead
 
 
 def test_the_scheduled_sweep_is_bounded_per_run_and_goes_on_from_its_watermark(api, world, hub, clock, queue):

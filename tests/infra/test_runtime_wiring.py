@@ -89,3 +89,16 @@ def test_worker_logs_carry_the_sqs_message_id_and_report_only_that_message(captu
     lines = [json.loads(line) for line in captured_logs.getvalue().splitlines() if line.strip()]
     (unreadable,) = [line for line in lines if line["message"] == "unreadable reminder message"]
     assert unreadable["message_id"] == message_id
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_sending_pace_is_a_parameter_every_function_gets(templates, stage):
+    template = templates[stage]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["HEARTH_SMS_MPS"] == {"Ref": "SmsPartsPerSecond"}
+    assert variables["HEARTH_EMAIL_PER_SECOND"] == {"Ref": "EmailPerSecond"}
+    for name in ("SmsPartsPerSecond", "EmailPerSecond"):
+        parameter = template["Parameters"][name]
+        assert parameter["Type"] == "Number"
+        assert parameter["MinValue"] == 1  # settings refuse a pace of zero
+        assert parameter["Default"] == 1  # the defaults: one part, one email a second

@@ -101,3 +101,16 @@ def test_email_feedback_touches_only_suppressions_and_memberships(api, world, fa
     email_feedback(ses_event("Bounce"), None)
 
     assert_within("policy-email-feedback.json", faults.calls)
+
+
+def test_the_scheduled_sweep_reading_ahead_and_again_touches_only_its_partitions(pipeline, going, faults):  # noqa: F811
+    from chalicelib.store.reminders import ReminderStateRepository
+
+    ReminderStateRepository().advance(at(2026, 12, 1, 23, 5))  # the 23:00 minute was planned ahead
+    pipeline.set_time(at(2026, 12, 1, 23, 0))
+    faults.calls.clear()
+
+    pipeline.services().reminder_sweep.run()  # reads 23:00 again, and the ledger for who is queued
+
+    assert any(op == "BatchGetItem" and "LEDGER#" in str(params) for _s, op, params in faults.calls)
+    assert_within("policy-reminder-sweep.json", faults.calls)
