@@ -1,91 +1,188 @@
-"""Builds each service once per process, wired to the others (the composition root)."""
+"""Builds each service once per process, wired to the others (the composition root).
+
+Each service is built, and its module imported, the first time something asks for it, so a cold
+start pays only for what its first request reaches (`GET /v1/groups` never loads the sessions,
+room, reminder or SMS code). Every service gets its collaborators when it is built; one it calls
+only now and then (erasure's cleaners, the group view's next session) is handed over as a small
+function that asks the container when it is called, so building one service never builds the rest.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+import threading
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.notify.queue import ReminderQueue
-from chalicelib.services.contact import ContactService
-from chalicelib.services.devices import DeviceService
-from chalicelib.services.email_feedback import EmailFeedback
-from chalicelib.services.facilitators import FacilitatorService
-from chalicelib.services.feeds import FeedService
-from chalicelib.services.groups import GroupService
-from chalicelib.services.inbound_sms import InboundSms
-from chalicelib.services.membership import MembershipService
-from chalicelib.services.reminders import QueuedNotices, ReminderSweep, ReminderWorker
-from chalicelib.services.room import RoomService
-from chalicelib.services.room_live import RoomLive
-from chalicelib.services.room_moderation import RoomModeration
-from chalicelib.services.rsvps import RsvpService
-from chalicelib.services.series import SeriesService
-from chalicelib.services.sessions import SessionService, UpcomingSessions
-from chalicelib.services.throttle import Admission
+if TYPE_CHECKING:
+    from chalicelib.domain.identity import Caller
+    from chalicelib.notify.queue import ReminderQueue
+    from chalicelib.services.contact import ContactService
+    from chalicelib.services.devices import DeviceService
+    from chalicelib.services.email_feedback import EmailFeedback
+    from chalicelib.services.facilitators import FacilitatorService
+    from chalicelib.services.feeds import FeedService
+    from chalicelib.services.groups import GroupService
+    from chalicelib.services.inbound_sms import InboundSms
+    from chalicelib.services.membership import MembershipService
+    from chalicelib.services.occurrences import SessionNotices
+    from chalicelib.services.reminders import ReminderSweep, ReminderWorker
+    from chalicelib.services.room import RoomService
+    from chalicelib.services.room_live import RoomLive
+    from chalicelib.services.room_moderation import RoomModeration
+    from chalicelib.services.rsvps import RsvpService
+    from chalicelib.services.series import SeriesService
+    from chalicelib.services.sessions import NextSession, SessionService
+    from chalicelib.services.throttle import Admission
+
+_building = threading.RLock()  # `chalice local` serves on threads; a builder reads other services
 
 
-@dataclass(frozen=True)
+class _Service(cached_property):  # type: ignore[type-arg]
+    """A `cached_property` whose first build holds the container's lock (one build per service)."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        with _building:
+            return super().__get__(instance, owner)
+
+
+class _NextSession:
+    """The group view's next session, from the sessions code loaded when first asked."""
+
+    def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
+        from chalicelib.services.sessions import UpcomingSessions
+
+        return UpcomingSessions().next_session(caller, group_id)
+
+
 class Services:
-    facilitators: FacilitatorService
-    groups: GroupService
-    membership: MembershipService
-    contact: ContactService
-    devices: DeviceService
-    series: SeriesService
-    rsvps: RsvpService
-    sessions: SessionService
-    feeds: FeedService
-    room: RoomService
-    moderation: RoomModeration
-    live: RoomLive
-    reminder_sweep: ReminderSweep
-    reminder_worker: ReminderWorker
-    inbound_sms: InboundSms
-    email_feedback: EmailFeedback
-    admission: Admission
+    @_Service
+    def groups(self) -> GroupService:
+        from chalicelib.services.groups import GroupService
+
+        return GroupService(upcoming=_NextSession())
+
+    @_Service
+    def reminder_queue(self) -> ReminderQueue:
+        from chalicelib.notify.queue import ReminderQueue
+
+        return ReminderQueue()
+
+    @_Service
+    def notices(self) -> SessionNotices:
+        from chalicelib.services.reminders import QueuedNotices
+
+        return QueuedNotices(self.reminder_queue, labels=self.groups.session_label)
+
+    @_Service
+    def series(self) -> SeriesService:
+        from chalicelib.services.series import SeriesService
+
+        return SeriesService(groups=self.groups, notices=self.notices)
+
+    @_Service
+    def rsvps(self) -> RsvpService:
+        from chalicelib.services.rsvps import RsvpService
+
+        return RsvpService(notices=self.notices)
+
+    @_Service
+    def sessions(self) -> SessionService:
+        from chalicelib.services.sessions import SessionService
+
+        return SessionService(groups=self.groups, notices=self.notices)
+
+    @_Service
+    def live(self) -> RoomLive:
+        from chalicelib.services.room_live import RoomLive
+
+        return RoomLive(groups=self.groups)
+
+    @_Service
+    def room(self) -> RoomService:
+        from chalicelib.services.room import RoomService
+
+        return RoomService(groups=self.groups, live=self.live)
+
+    @_Service
+    def moderation(self) -> RoomModeration:
+        from chalicelib.services.room_moderation import RoomModeration
+
+        return RoomModeration(groups=self.groups, live=self.live)
+
+    @_Service
+    def reminder_worker(self) -> ReminderWorker:
+        from chalicelib.services.reminders import ReminderWorker
+
+        return ReminderWorker(self.reminder_queue)
+
+    @_Service
+    def reminder_sweep(self) -> ReminderSweep:
+        from chalicelib.services.reminders import ReminderSweep
+
+        return ReminderSweep(self.reminder_queue)
+
+    @_Service
+    def membership(self) -> MembershipService:
+        from chalicelib.services.membership import MembershipService
+
+        return MembershipService(
+            access=self.groups,
+            erasers=[
+                lambda member: self.rsvps.forget_member(member.group_id, member.member_id),
+                lambda member: self.reminder_worker.ledger.forget_member(member.member_id),
+                lambda member: self.moderation.forget_member(member),
+            ],
+            lead_times_used=lambda leads: self.reminder_sweep.state.use_leads(leads),
+            releasers=[lambda member: self.rsvps.release_member(member.group_id, member.member_id)],
+            # the room's audit trail and live connections
+            on_removed=[lambda caller, member: self.moderation.member_removed(caller, member)],
+        )
+
+    @_Service
+    def devices(self) -> DeviceService:
+        from chalicelib.services.devices import DeviceService
+
+        return DeviceService(self.membership)
+
+    @_Service
+    def facilitators(self) -> FacilitatorService:
+        from chalicelib.services.facilitators import FacilitatorService
+
+        return FacilitatorService()
+
+    @_Service
+    def contact(self) -> ContactService:
+        from chalicelib.services.contact import ContactService
+
+        return ContactService(membership=self.membership)
+
+    @_Service
+    def feeds(self) -> FeedService:
+        from chalicelib.services.feeds import FeedService
+
+        return FeedService(self.groups, self.sessions)
+
+    @_Service
+    def inbound_sms(self) -> InboundSms:
+        from chalicelib.services.inbound_sms import InboundSms
+
+        return InboundSms(membership=self.membership, devices=self.devices)
+
+    @_Service
+    def email_feedback(self) -> EmailFeedback:
+        from chalicelib.services.email_feedback import EmailFeedback
+
+        return EmailFeedback()
+
+    @_Service
+    def admission(self) -> Admission:
+        from chalicelib.services.throttle import Admission
+
+        return Admission(self.groups, self.membership)
 
 
 @cache
 def services() -> Services:
-    groups = GroupService(upcoming=UpcomingSessions())
-    queue = ReminderQueue()
-    notices = QueuedNotices(queue, labels=groups.session_label)
-    series = SeriesService(groups=groups, notices=notices)
-    rsvps = RsvpService(notices=notices)
-    sessions = SessionService(groups=groups, notices=notices)
-    live = RoomLive(groups=groups)
-    room = RoomService(groups=groups, live=live)
-    moderation = RoomModeration(groups=groups, live=live)
-    worker = ReminderWorker(queue)
-    sweep = ReminderSweep(queue)
-    membership = MembershipService(
-        access=groups,
-        erasers=[
-            lambda member: rsvps.forget_member(member.group_id, member.member_id),
-            lambda member: worker.ledger.forget_member(member.member_id),
-            moderation.forget_member,
-        ],
-        lead_times_used=sweep.state.use_leads,
-        releasers=[lambda member: rsvps.release_member(member.group_id, member.member_id)],
-        on_removed=[moderation.member_removed],  # the room's audit trail and live connections
-    )
-    devices = DeviceService(membership)
-    return Services(
-        facilitators=FacilitatorService(),
-        groups=groups,
-        membership=membership,
-        contact=ContactService(membership=membership),
-        devices=devices,
-        series=series,
-        rsvps=rsvps,
-        sessions=sessions,
-        feeds=FeedService(groups, sessions),
-        room=room,
-        moderation=moderation,
-        live=live,
-        reminder_sweep=sweep,
-        reminder_worker=worker,
-        inbound_sms=InboundSms(membership=membership, devices=devices),
-        email_feedback=EmailFeedback(),
-        admission=Admission(groups, membership),
-    )
+    return Services()
