@@ -134,9 +134,10 @@ def device_entries(member: MemberItem) -> dict[str, dict[str, str]]:
 
 def devices_unchanged(member: MemberItem) -> Condition:
     """The device list is still the one `member` was read with (no device added or signed out)."""
-    if not member.devices_rev:  # never written yet (the first change writes 1)
+    rev: float | None = member.attribute_values.get("devices_rev")  # absent on older memberships
+    if rev is None:
         return MemberItem.devices_rev.does_not_exist()
-    return MemberItem.devices_rev == member.devices_rev
+    return MemberItem.devices_rev == rev
 
 
 class DevicesChangedError(ConflictError):
