@@ -10,6 +10,8 @@ function that asks the container when it is called, so building one service neve
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.services.room_moderation import RoomModeration
     from chalicelib.services.rsvps import RsvpService
     from chalicelib.services.series import SeriesService
-    from chalicelib.services.sessions import NextSession, SessionService
+    from chalicelib.services.sessions import NextSession, SessionService, UpcomingSessions
     from chalicelib.services.throttle import Admission
 
 _building = threading.RLock()  # `chalice local` serves on threads; a builder reads other services
@@ -48,12 +50,20 @@ class _Service(cached_property):  # type: ignore[type-arg]
 
 
 class _NextSession:
-    """The group view's next session, from the sessions code loaded when first asked."""
+    """The group view's next session, from the sessions code loaded when first asked; it reads
+    the time from `clock`."""
+
+    def __init__(self) -> None:
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def next_session(self, caller: Caller, group_id: str) -> NextSession | None:
+        return self._upcoming.next_session(caller, group_id)
+
+    @cached_property
+    def _upcoming(self) -> UpcomingSessions:
         from chalicelib.services.sessions import UpcomingSessions
 
-        return UpcomingSessions().next_session(caller, group_id)
+        return UpcomingSessions(clock=lambda: self.clock())
 
 
 class Services:

@@ -38,10 +38,13 @@ class Pipeline:
         return services()
 
     def set_time(self, now: datetime) -> None:
+        from chalicelib.notify.senders import pacer
+
         self.clock.now = now
         hub = self.services()
         hub.reminder_sweep.clock = self.clock
         hub.reminder_worker.clock = self.clock
+        pacer().clock = self.clock  # the shared pace books seconds on the same clock
 
     def sweep_at(self, now: datetime) -> int:
         self.set_time(now)
