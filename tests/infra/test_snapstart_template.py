@@ -86,32 +86,6 @@ def test_every_rest_integration_and_its_permission_target_the_alias_in_prod_only
     assert [p["FunctionName"] for p in api_permissions(dev)] == [{"Ref": "APIHandler"}]
 
 
-def test_after_the_sam_transform_api_gateway_invokes_the_published_version_through_its_alias(
-    prod_on_python313,
-):
-    resources = translate(prod_on_python313)["Resources"]
-
-    alias = resources[ALIAS]
-    assert alias["Type"] == "AWS::Lambda::Alias"
-    assert alias["Properties"]["Name"] == "live"
-    (version,) = [n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Version"]
-    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}
-    uris = proxy_integrations({"Resources": resources})
-    assert uris
-    assert all(f"${{{ALIAS}}}" in uri["Fn::Sub"] for uri in uris)
-    assert [p["FunctionName"] for p in api_permissions({"Resources": resources})] == [{"Ref": ALIAS}]
-    assert resources["APIHandler"]["Properties"]["SnapStart"] == SWITCH
-
-
-def test_switching_snapstart_off_publishes_a_new_version(prod_on_python313):
-    def version(setting: str) -> str:
-        resources = translate(prod_on_python313, ApiSnapStart=setting)["Resources"]
-        (name,) = [n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Version"]
-        return name
-
-    assert version("on") != version("off")  # a version keeps the SnapStart it was published with
-
-
 def test_snapstart_is_kept_only_for_prod_on_a_runtime_that_has_it():
     on_313 = package.merge_template("prod", (3, 13))
     on_311 = package.merge_template("prod", (3, 11))
