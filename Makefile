@@ -80,7 +80,7 @@ screenshots: $(VENV)/.installed chromium
 	HEARTH_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser -k "arrive_live or alerts or crisis_is_opened or rsvps_by_name or plain_words or another_device or crisis_help_has_lines"
 
 unit: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/unit
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) tests/unit
 
 # The merged SAM template and the code zip for dev and prod, linted (cfn-lint errors fail it).
 package: $(VENV)/.installed
