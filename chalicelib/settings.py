@@ -36,6 +36,7 @@ class Settings:
     reminder_queue_url: str | None
     inbound_sms_topic_arn: str | None
     sms_origination_identity: str | None
+    sms_configuration_set: str | None  # every SMS names it, so End User Messaging routes its events
     sms_countries: frozenset[str]
     sms_daily_cap_per_country: int
     email_from: str
@@ -120,6 +121,7 @@ def get_settings() -> Settings:
         reminder_queue_url=_env("HEARTH_REMINDER_QUEUE_URL"),
         inbound_sms_topic_arn=_env("HEARTH_INBOUND_SMS_TOPIC_ARN"),
         sms_origination_identity=_env("HEARTH_SMS_ORIGINATION_IDENTITY"),
+        sms_configuration_set=_env("HEARTH_SMS_CONFIGURATION_SET"),
         sms_countries=_codes(_env("HEARTH_SMS_COUNTRIES", "US,CA") or ""),
         sms_daily_cap_per_country=_int("HEARTH_SMS_DAILY_CAP_PER_COUNTRY", 5000),
         email_from=_env("HEARTH_EMAIL_FROM", "Hearth <no-reply@hearth.invalid>") or "",

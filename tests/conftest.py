@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-pytest_plugins = ["tests.faults.botocore_faults"]  # the `faults` fixture: AWS failures on demand
+# `faults`: AWS failures on demand; `sms_voice`: End User Messaging SMS, which moto lacks
+pytest_plugins = ["tests.faults.botocore_faults", "tests.faults.sms_voice"]
 
 TEST_ADMIN_TOKEN = "test-admin-token-that-is-long-enough"
 TEST_CONTACT_KEY = "dGVzdC1jb250YWN0LWtleS0zMi1ieXRlcy1sb25nISE"  # 32 bytes, test only

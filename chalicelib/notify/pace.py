@@ -37,15 +37,19 @@ THROTTLE_PAUSE = 1  # seconds taken from everyone when the provider throttles
 class Pacing:
     priority: str = NOTICE
     deadline: datetime | None = None  # the last instant the message may be handed to the provider
+    expires: datetime | None = None  # after this it is worthless: the carrier is told to drop it
 
 
 _pacing: ContextVar[Pacing | None] = ContextVar("pacing", default=None)
 
 
 @contextmanager
-def sending(priority: str, deadline: datetime | None = None) -> Iterator[None]:
-    """Sends inside this block are paced as `priority`, and refused after `deadline`."""
-    token = _pacing.set(Pacing(priority, deadline))
+def sending(
+    priority: str, deadline: datetime | None = None, expires: datetime | None = None
+) -> Iterator[None]:
+    """Sends inside this block are paced as `priority`, refused after `deadline`, and live until
+    `expires` (by default the deadline: what may not be handed over then is not wanted later)."""
+    token = _pacing.set(Pacing(priority, deadline, expires if expires is not None else deadline))
     try:
         yield
     finally:

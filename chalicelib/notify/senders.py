@@ -1,4 +1,4 @@
-"""Sending SMS and email. Locally both land in the outbox; in AWS, SNS and SES.
+"""Sending SMS and email. Locally both land in the outbox; in AWS, End User Messaging SMS and SES.
 
 Senders take already-rendered, already-checked text. Whether a contact may be
 messaged at all (verified, not opted out, within limits) is decided by the
@@ -7,12 +7,12 @@ caller before it gets here.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib import aws
 from chalicelib.domain import sms_text
@@ -20,23 +20,21 @@ from chalicelib.notify import pace
 from chalicelib.notify.outbox import Outbox
 from chalicelib.settings import get_settings
 
-# How SNS, SES v2 and AWS in general answer, read from botocore's service models (sns
-# 2010-03-31, sesv2 2019-09-27) and the services' "Common Errors". A failure is one of three
-# kinds: transient (retried through SQS), permanent for this one recipient (recorded for that
-# recipient only), or configuration (nobody's state changes, sending stops, ops are paged).
+# How End User Messaging SMS, SES v2 and AWS in general answer, read from botocore's service models
+# (pinpoint-sms-voice-v2 2022-03-31, sesv2 2019-09-27) and the services' "Common Errors". A failure
+# is one of three kinds: transient (retried through SQS), permanent for this one recipient (recorded
+# for that recipient only), or configuration (nobody's state changes, sending stops, ops are paged).
 _TRANSIENT_CODES = frozenset(
     {
-        # SNS
-        "Throttled",  # ThrottledException, 429 (Publish and CheckIfPhoneNumberIsOptedOut)
-        "Throttling",
-        "KMSThrottling",  # KMSThrottlingException, 400: the topic's key is throttled, not wrong
-        "InternalError",  # InternalErrorException, 500
+        # End User Messaging SMS
+        "ThrottlingException",  # 400: the origination identity's parts per second, or the API's rate
+        "InternalServerException",  # 500
         # SES v2
         "TooManyRequestsException",  # 429: the sending rate
         "LimitExceededException",  # 400: the sending quota for now, not a bad request
         "InternalServiceErrorException",  # 500
         # AWS-wide
-        "ThrottlingException",
+        "Throttling",
         "ThrottledException",
         "RequestLimitExceeded",
         "RequestThrottled",
@@ -52,15 +50,8 @@ _TRANSIENT_CODES = frozenset(
         "ExpiredTokenException",
     }
 )
-# Permanent for one recipient: the number opted out (SNS's list or the carrier's), or SNS says
-# that very number cannot be texted ("Invalid parameter: PhoneNumber Reason: ... is not valid to
-# publish to"). Any other InvalidParameter / ParameterValueInvalid is about Hearth's own request
-# (an origination identity, an attribute) and so configuration. SES has no synchronous
-# per-recipient error worth acting on: addresses were verified by a code sent to them, and its
-# BadRequestException / MessageRejected (an unverified identity in the sandbox) are Hearth's.
 _THROTTLES = frozenset(
     {
-        "Throttled",
         "Throttling",
         "TooManyRequestsException",
         "ThrottlingException",
@@ -71,9 +62,22 @@ _THROTTLES = frozenset(
         "SlowDown",
     }
 )
-_OPTED_OUT = frozenset({"OptedOut", "OptedOutException"})
-_NAMES_THE_NUMBER = frozenset({"InvalidParameter", "ParameterValueInvalid"})
-_THE_NUMBER = re.compile(r"^Invalid parameter: PhoneNumber\b")
+# Permanent for one recipient: End User Messaging refuses a number on the opt-out list
+# (ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT), or says that very number is not one
+# (ValidationException naming only DestinationPhoneNumber). Every other refusal is about Hearth's
+# own sending and so configuration: AccessDeniedException (IAM, ACCOUNT_DISABLED,
+# INSUFFICIENT_ACCOUNT_REPUTATION), ResourceNotFoundException (the origination identity or the
+# configuration set), ServiceQuotaExceededException (MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT), the
+# sandbox (ConflictException DESTINATION_PHONE_NUMBER_NOT_VERIFIED), a country not enabled, any
+# other ValidationException. SES has no synchronous per-recipient error worth acting on: addresses
+# were verified by a code sent to them, and its BadRequestException / MessageRejected (an unverified
+# identity in the sandbox) are Hearth's.
+_OPTED_OUT = ("ConflictException", "DESTINATION_PHONE_NUMBER_OPTED_OUT")
+_BAD_NUMBER_REASONS = frozenset({"INVALID_PARAMETER", "CANNOT_PARSE", "FIELD_VALIDATION_FAILED"})
+_THE_NUMBER = ("DestinationPhoneNumber",)
+# SendTextMessage's TimeToLive range, in seconds (its default, when none is given, is the maximum).
+TTL_MIN = 5
+TTL_MAX = 259_200
 
 
 class SendError(Exception):
@@ -123,8 +127,9 @@ class Sender(Protocol):
     ) -> None: ...
 
 
-def classify(code: str, status: int, message: str = "") -> SendError:
-    """The kind of failure an AWS error code and HTTP status stand for.
+def classify(code: str, status: int, reason: str = "", fields: tuple[str, ...] = ()) -> SendError:
+    """The kind of failure an AWS error code, HTTP status and (End User Messaging) reason and
+    invalid fields stand for.
 
     botocore reports the HTTP status as the code when the body is not the service's (an HTML
     502/503 from a proxy or load balancer), so a numeric code is read as a status."""
@@ -132,11 +137,11 @@ def classify(code: str, status: int, message: str = "") -> SendError:
         status = int(code)
     if code in _TRANSIENT_CODES or status == 429 or status >= 500:
         return TransientSendError(code)
-    if code in _OPTED_OUT:
+    if (code, reason) == _OPTED_OUT:
         return PermanentSendError(code, opted_out=True)
-    if code in _NAMES_THE_NUMBER and _THE_NUMBER.match(message):
+    if code == "ValidationException" and reason in _BAD_NUMBER_REASONS and fields == _THE_NUMBER:
         return PermanentSendError(code, bad_address=True)
-    return ConfigurationSendError(code or str(status))
+    return ConfigurationSendError(f"{code} {reason}".strip() or str(status))
 
 
 @contextmanager
@@ -149,13 +154,27 @@ def _classified() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        raise classify(str(error.get("Code", "")), status, str(error.get("Message", ""))) from exc
+        answer: Mapping[str, Any] = exc.response
+        code = str(answer.get("Error", {}).get("Code", ""))
+        status = int(answer.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        fields = tuple(str(f.get("Name", "")) for f in answer.get("Fields") or ())
+        raise classify(code, status, str(answer.get("Reason") or ""), fields) from exc
     except NoCredentialsError as exc:
         raise ConfigurationSendError(type(exc).__name__) from exc
     except BotoCoreError as exc:  # connection errors, timeouts (the provider may have accepted)
         raise TransientSendError(type(exc).__name__) from exc
+
+
+def time_to_live(pacing: pace.Pacing, now: datetime) -> int | None:
+    """Seconds the carrier may still try to deliver a text that is worthless after `expires`:
+    none for one that never expires (SendTextMessage's default, 72 hours, applies), at most the
+    API's maximum; `TooLateError` when less than its minimum is left."""
+    if pacing.expires is None:
+        return None
+    left = math.floor((pacing.expires - now).total_seconds())
+    if left < TTL_MIN:
+        raise TooLateError(f"{left} s to live, under the provider's minimum")
+    return min(left, TTL_MAX)
 
 
 class OutboxSender:
@@ -177,21 +196,27 @@ class OutboxSender:
 
 
 class AwsSender:
-    """SMS through SNS (transactional), email through SES v2."""
+    """SMS through AWS End User Messaging (transactional, with a time-to-live), email through SES v2."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def sms(self, to: str, body: str) -> None:
         settings = get_settings()
-        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        request: dict[str, Any] = {
+            "DestinationPhoneNumber": to,
+            "MessageBody": body,
+            "MessageType": "TRANSACTIONAL",
+        }
         if settings.sms_origination_identity:
-            attributes["AWS.MM.SMS.OriginationNumber"] = {
-                "DataType": "String",
-                "StringValue": settings.sms_origination_identity,
-            }
-        with _classified():
-            sns = aws.client("sns")
-            if sns.check_if_phone_number_is_opted_out(phoneNumber=to).get("isOptedOut"):
-                raise PermanentSendError("OptedOut", opted_out=True)  # SNS's own opt-out list
-            sns.publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
+            request["OriginationIdentity"] = settings.sms_origination_identity
+        if settings.sms_configuration_set:  # routes the text's delivery events
+            request["ConfigurationSetName"] = settings.sms_configuration_set
+        ttl = time_to_live(pace.current(), self.clock())  # the carrier drops it after the start
+        if ttl is not None:
+            request["TimeToLive"] = ttl
+        with _classified():  # an opted-out number is refused by the send itself: no second call
+            aws.client("pinpoint-sms-voice-v2").send_text_message(**request)
 
     def email(
         self,
@@ -271,6 +296,6 @@ def outbox() -> Outbox:
 
 
 def sender() -> Sender:
-    """The local outbox in local stages, SNS and SES everywhere else; paced alike."""
+    """The local outbox in local stages, End User Messaging and SES everywhere else; paced alike."""
     inner: Sender = OutboxSender(outbox()) if get_settings().is_local else AwsSender()
     return PacedSender(inner, pacer())

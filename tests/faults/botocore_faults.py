@@ -33,6 +33,7 @@ class Rule:
     code: str | None
     status: int
     message: str
+    fields: dict[str, Any]  # the error shape's own members (e.g. End User Messaging's Reason)
     times: int | None  # None: every matching call
     after: int  # let this many matching calls through first
     when: Callable[[dict[str, Any]], bool] | None
@@ -67,14 +68,29 @@ class Faults:
         *,
         status: int = 400,
         message: str = "injected",
+        fields: dict[str, Any] | None = None,
         times: int | None = 1,
         after: int = 0,
         when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> Rule:
         """Make matching calls raise the service's error (`operation="*"`: any of the service's).
-        `code=None` mimics a body botocore could
-        not parse (an HTML 502/503 from a proxy): botocore then reports the status as the code."""
-        rule = Rule(service, operation, code, status, message, times, after, when, crash=False, before=True)
+        `fields` are the error shape's members beside Code and Message, which botocore puts at the
+        top of the response (`{"Reason": "DESTINATION_PHONE_NUMBER_OPTED_OUT"}`). `code=None` mimics
+        a body botocore could not parse (an HTML 502/503 from a proxy): botocore then reports the
+        status as the code."""
+        rule = Rule(
+            service,
+            operation,
+            code,
+            status,
+            message,
+            dict(fields or {}),
+            times,
+            after,
+            when,
+            crash=False,
+            before=True,
+        )
         self.rules.append(rule)
         return rule
 
@@ -90,7 +106,7 @@ class Faults:
     ) -> Rule:
         """Die at a matching call: before it reaches AWS, or (`before=False`) right after AWS applied
         it and before the caller saw the answer (the provider accepted, then the Lambda died)."""
-        rule = Rule(service, operation, None, 0, "", times, after, when, crash=True, before=before)
+        rule = Rule(service, operation, None, 0, "", {}, times, after, when, crash=True, before=before)
         self.rules.append(rule)
         return rule
 
@@ -114,6 +130,7 @@ class Faults:
                 response = {
                     "Error": {"Code": code, "Message": rule.message},
                     "ResponseMetadata": {"HTTPStatusCode": rule.status},
+                    **rule.fields,
                 }
                 raise ClientError(response, operation)  # type: ignore[arg-type]
         return original(client, operation, params)

@@ -1,6 +1,7 @@
 """Reminder and notice delivery under production's faults.
 
-Provider errors are injected at the botocore boundary with the codes SNS and SES really answer,
+Provider errors are injected at the botocore boundary with the codes End User Messaging SMS and SES
+really answer (SMS through the in-process End User Messaging of tests/faults/sms_voice.py),
 the queue is simulated with the prod queue's settings (visibility timeout, receive limit, DLQ),
 and the worker dies at chosen calls. Each test checks what members end up receiving.
 """
@@ -18,7 +19,8 @@ from tests.integration.conftest import Api
 from tests.integration.test_reminders import verified_member
 
 PHONE = "+16145550123"
-OTHER_PHONE = "+16145550188"  # moto treats numbers ending in 99 as opted out
+OTHER_PHONE = "+16145550188"
+SMS = ("pinpoint-sms-voice-v2", "SendTextMessage")
 EMAIL = "quiet@example.org"
 START = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)  # the first Tuesday session: 7:00 PM EST
 DUE = START - timedelta(minutes=60)
@@ -29,18 +31,18 @@ def at(hour: int, minute: int = 0, day: int = 1) -> datetime:
 
 
 @pytest.fixture
-def aws_sender(hub):
-    """The worker sends through SNS and SES (moto), where faults are injected."""
+def aws_sender(hub, clock):
+    """The worker sends through End User Messaging SMS and SES (moto), where faults are injected."""
     from chalicelib.notify.senders import AwsSender
 
     boto3.client("ses").verify_domain_identity(Domain="hearth.invalid")
-    hub.reminder_worker.outbound = AwsSender
+    hub.reminder_worker.outbound = lambda: AwsSender(clock=clock)
 
 
 def texts() -> list[tuple[str, str]]:
-    from moto.sns.models import sns_backends
+    from tests.faults.sms_voice import EMULATOR
 
-    return list(sns_backends["123456789012"]["us-east-1"].sms_messages.values())
+    return EMULATOR.texts()
 
 
 def emails() -> int:
@@ -79,21 +81,20 @@ def phone_status(member: dict) -> str:
 
 
 @pytest.mark.parametrize(
-    ("operation", "code", "status"),
+    ("code", "status"),
     [
-        ("Publish", "Throttled", 429),
-        ("Publish", "KMSThrottling", 400),
-        ("Publish", None, 502),  # an HTML body: botocore reports the status as the code
-        ("Publish", None, 503),
-        ("CheckIfPhoneNumberIsOptedOut", "Throttled", 429),
+        ("ThrottlingException", 400),
+        ("InternalServerException", 500),
+        (None, 502),  # an HTML body: botocore reports the status as the code
+        (None, 503),
     ],
 )
-def test_a_transient_sns_error_is_retried_and_sent_once(
-    api, world, hub, clock, queue, aws_sender, faults: Faults, operation, code, status
+def test_a_transient_sms_error_is_retried_and_sent_once(
+    api, world, hub, clock, queue, aws_sender, faults: Faults, code, status
 ):
     going(api, world)
     sweep_due(hub, clock)
-    faults.fail("sns", operation, code=code, status=status)
+    faults.fail(*SMS, code=code, status=status)
 
     queue.drain()
     assert texts() == []
@@ -134,18 +135,16 @@ def test_a_transient_ses_error_is_retried_and_sent_once(
 
 
 @pytest.mark.parametrize(
-    ("code", "status", "message"),
+    ("code", "fields"),
     [
-        ("AuthorizationError", 403, "User is not authorized to perform: SNS:Publish"),
-        (
-            "InvalidParameter",
-            400,
-            "Invalid parameter: MessageAttributes Reason: AWS.MM.SMS.OriginationNumber is not valid",
-        ),
+        ("AccessDeniedException", {}),  # the role may not sms-voice:SendTextMessage
+        ("ResourceNotFoundException", {"ResourceType": "configuration-set", "ResourceId": "hearth-test-sms"}),
+        ("ServiceQuotaExceededException", {"Reason": "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"}),
+        ("ConflictException", {"Reason": "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"}),  # the sandbox
     ],
 )
 def test_a_configuration_error_changes_nobody_stops_sending_and_alarms(
-    api, world, hub, clock, queue, aws_sender, faults: Faults, monkeypatch, code, status, message
+    api, world, hub, clock, queue, aws_sender, faults: Faults, monkeypatch, code, fields
 ):
     from chalicelib.services import reminders
 
@@ -157,11 +156,11 @@ def test_a_configuration_error_changes_nobody_stops_sending_and_alarms(
     first = going(api, world)
     second = going(api, world, phone=OTHER_PHONE)
     sweep_due(hub, clock)
-    faults.fail("sns", "Publish", code=code, status=status, message=message, times=None)
+    faults.fail(*SMS, code=code, fields=fields, times=None)
 
     queue.drain()
 
-    assert faults.count("sns", "Publish") == 1  # the rest of the batch was not attempted
+    assert faults.count(*SMS) == 1  # the rest of the batch was not attempted
     assert phone_status(first) == phone_status(second) == "verified"
     assert "delivery_misconfigured" in counted
     assert len(queue.pending()) == 2  # both come back
@@ -177,11 +176,11 @@ def test_an_invalid_number_changes_that_member_only(api, world, hub, clock, queu
     good = going(api, world, phone=OTHER_PHONE)
     sweep_due(hub, clock)
     faults.fail(
-        "sns",
-        "Publish",
-        code="InvalidParameter",
-        message=f"Invalid parameter: PhoneNumber Reason: {PHONE} is not valid to publish to",
-        when=lambda params: params.get("PhoneNumber") == PHONE,
+        *SMS,
+        code="ValidationException",
+        message="Invalid destination phone number",
+        fields={"Reason": "INVALID_PARAMETER", "Fields": [{"Name": "DestinationPhoneNumber", "Message": ""}]},
+        when=lambda params: params.get("DestinationPhoneNumber") == PHONE,
     )
 
     queue.drain()
@@ -190,6 +189,57 @@ def test_an_invalid_number_changes_that_member_only(api, world, hub, clock, queu
     assert phone_status(good) == "verified"
     assert [to for to, _ in texts()] == [OTHER_PHONE]
     assert queue.pending() == []
+
+
+def test_a_number_on_the_opt_out_list_is_recorded_opted_out_and_others_are_sent(
+    api, world, hub, clock, queue, aws_sender, sms_voice
+):
+    out = going(api, world)
+    still = going(api, world, phone=OTHER_PHONE)
+    sweep_due(hub, clock)
+    sms_voice.opted_out.add(PHONE)  # STOP reached End User Messaging, not (yet) Hearth
+
+    queue.drain()
+
+    assert phone_status(out) == "opted_out"
+    assert phone_status(still) == "verified"
+    assert [to for to, _ in texts()] == [OTHER_PHONE]
+    assert queue.pending() == []
+    assert queue.dead == []
+
+
+# --- 1b. a reminder lives until its session starts, and names the configuration set ----------
+
+
+def test_a_reminder_sms_carries_a_time_to_live_that_ends_at_its_sessions_start(
+    api, world, hub, clock, queue, aws_sender, sms_voice
+):
+    going(api, world)
+    sweep_due(hub, clock)
+    clock.now = DUE + timedelta(seconds=17)  # the worker's turn came a little after the due time
+
+    queue.drain()
+
+    [message] = sms_voice.messages
+    assert message["TimeToLive"] == (START - clock.now).total_seconds()  # 3583: none after the start
+
+
+def test_the_configuration_set_is_named_on_every_sms(
+    api, world, hub, clock, queue, aws_sender, sms_voice, monkeypatch
+):
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.setenv("HEARTH_SMS_CONFIGURATION_SET", "hearth-test-sms")
+    reset_settings()
+    sms_voice.configuration_sets = {"hearth-test-sms"}
+    going(api, world)
+    going(api, world, phone=OTHER_PHONE)
+    sweep_due(hub, clock)
+
+    queue.drain()
+
+    assert sorted(to for to, _ in texts()) == sorted([PHONE, OTHER_PHONE])
+    assert {m["ConfigurationSetName"] for m in sms_voice.messages} == {"hearth-test-sms"}
 
 
 # --- 9. notices are re-checked when sent ----------------------------------------------------
@@ -401,7 +451,7 @@ def test_a_claim_left_by_a_dead_worker_is_sent_once_after_its_lease(api, world, 
 def test_a_crash_before_the_provider_is_called_sends_once(api, world, hub, clock, queue, aws_sender, faults):
     going(api, world)
     sweep_due(hub, clock)
-    faults.crash("sns", "Publish", before=True)
+    faults.crash(*SMS, before=True)
 
     queue.drain()
     assert queue.crashes == 1
@@ -418,7 +468,7 @@ def test_a_crash_after_the_provider_accepted_is_the_one_window_for_a_second_copy
     between the provider's acceptance and the ledger's "sent", and only after the lease."""
     going(api, world)
     sweep_due(hub, clock)
-    faults.crash("sns", "Publish", before=False)
+    faults.crash(*SMS, before=False)
 
     queue.drain()
     assert len(texts()) == 1
@@ -447,7 +497,7 @@ def test_the_local_runner_hides_messages_as_long_as_the_prod_queue(emulated_aws)
 def test_a_late_reminder_states_the_real_time_left(api, world, hub, clock, queue, aws_sender, faults):
     going(api, world)
     sweep_due(hub, clock)
-    faults.fail("sns", "Publish", code="Throttled", status=429, times=3)
+    faults.fail(*SMS, code="ThrottlingException", times=3)
 
     queue.drain()  # 23:00, 23:06 and 23:12: throttled
     later(clock, queue)

@@ -216,7 +216,7 @@ def test_alarms_watch_what_can_fail_quietly(templates, stage):
         if d["Name"] == "Operation"
     }
     assert {"GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "TransactWriteItems"} <= operations
-    (spend,) = watching(template, "AWS/SNS", "SMSMonthToDateSpentUSD")
+    (spend,) = watching(template, "AWS/SMSVoice", "TextMessageMonthlySpend")  # End User Messaging's
     assert spend["Threshold"] == {"Ref": "SmsMonthlySpendAlarmUsd"}
     namespace = {"Fn::Sub": "Hearth/${Stage}"}
     (failed,) = [a for a in alarms(template) if a.get("MetricName") == "reminders_failed"]
@@ -307,6 +307,24 @@ def test_ses_reports_bounces_and_complaints_to_the_function_that_stops_email(tem
 
 
 @stages
+def test_every_text_names_the_stacks_sms_configuration_set_and_may_be_sent_through_it(templates, stage):
+    template = templates[stage]
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert shared["HEARTH_SMS_CONFIGURATION_SET"] == {"Ref": "SmsConfigurationSet"}
+    config_set = template["Resources"]["SmsConfigurationSet"]
+    assert config_set["Type"] == "AWS::SMSVOICE::ConfigurationSet"
+    name = sub_text(config_set["Properties"]["ConfigurationSetName"])
+    texting = {n for n, f in functions(template).items() if granted(template, f, "sms-voice:SendTextMessage")}
+    assert texting == {"APIHandler", "ReminderWorker", "InboundSms"}  # codes, reminders, replies
+    for function_name in texting:
+        (send,) = granted(template, functions(template)[function_name], "sms-voice:SendTextMessage")
+        assert any(sub_text(r).endswith(f":configuration-set/{name}") for r in listify(send["Resource"]))
+    for function in functions(template).values():  # outbound SMS no longer goes through SNS
+        assert not granted(template, function, "sns:Publish")
+        assert not granted(template, function, "sns:CheckIfPhoneNumberIsOptedOut")
+
+
+@stages
 def test_every_function_that_sends_may_read_the_kill_switch_and_nothing_else(templates, stage):
     template = templates[stage]
     switch = template["Resources"]["SendingSwitch"]["Properties"]
@@ -315,7 +333,9 @@ def test_every_function_that_sends_may_read_the_kill_switch_and_nothing_else(tem
     shared = template["Globals"]["Function"]["Environment"]["Variables"]
     assert shared["HEARTH_SENDING_SWITCH_PARAMETER"] == {"Ref": "SendingSwitch"}
     for function_name, function in functions(template).items():
-        sends = granted(template, function, "sns:Publish") or granted(template, function, "ses:SendEmail")
+        sends = granted(template, function, "sms-voice:SendTextMessage") or granted(
+            template, function, "ses:SendEmail"
+        )
         reads = granted(template, function, "ssm:GetParameter")
         if sends:
             (statement,) = reads

@@ -19,8 +19,13 @@ import pytest
 from tests.infra.conftest import STAGES
 
 # Actions AWS authorises only against "*": they have no resource type to name.
-WITHOUT_RESOURCE_TYPES = frozenset(
-    {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:CheckIfPhoneNumberIsOptedOut"}
+WITHOUT_RESOURCE_TYPES = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
+# Texting authorises against the origination resource by its id (phone-number/phone-..., pool/pool-...),
+# which SmsOriginationIdentity, a phone number, does not give: these are the account's own, in the
+# stack's region.
+SMS_ORIGINATIONS = frozenset(
+    f"arn:${{AWS::Partition}}:sms-voice:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/*"
+    for kind in ("phone-number", "pool", "sender-id", "opt-out-list")
 )
 SUPPORTED_RUNTIMES = frozenset({"python3.11", "python3.12", "python3.13", "python3.14"})
 # The stack's own resources a function may use; each must exist before the function does.
@@ -411,10 +416,7 @@ def test_roles_name_their_resources_wherever_aws_lets_them(templates, stage):
             continue
         for statement in statements(document):
             actions = set(listify(statement["Action"]))
-            if "NotResource" in statement:  # SMS to phone numbers: every SNS topic is excluded
-                assert actions == {"sns:Publish"}, (resource, statement)
-                assert sub_text(statement["NotResource"]) == "arn:${AWS::Partition}:sns:*:*:*"
-                continue
+            assert "NotResource" not in statement, (resource, statement)
             for target in listify(statement["Resource"]):
                 checked += 1
                 if target == "*":
@@ -423,6 +425,9 @@ def test_roles_name_their_resources_wherever_aws_lets_them(templates, stage):
                 if isinstance(target, dict) and "Ref" in target:
                     continue  # a resource of this stack (secrets)
                 text = sub_text(target)
+                if text in SMS_ORIGINATIONS:
+                    assert actions == {"sms-voice:SendTextMessage"}, (resource, statement["Sid"])
+                    continue
                 assert "${AWS::AccountId}" in text or references(target), (resource, text)
                 # Only what is unknowable up front may be a wildcard: a log group's streams and
                 # the room's connection ids.

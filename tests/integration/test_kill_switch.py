@@ -1,8 +1,8 @@
 """The kill switch: `/hearth/<stage>/sending` set to "paused" stops every SMS and email at once.
 
-The senders here are the AWS ones (SNS and SES v2 on moto), the switch a moto SSM parameter, and
-the shared fault harness records every call that reached botocore, so "nothing was sent" means
-no Publish and no SendEmail left Hearth.
+The senders here are the AWS ones (End User Messaging SMS in process, SES v2 on moto), the switch a
+moto SSM parameter, and the shared fault harness records every call that reached botocore, so
+"nothing was sent" means no SendTextMessage and no SendEmail left Hearth.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from tests.integration.test_reminders import _record, at, going, pipeline  # noqa: F401 (fixtures)
 
 SWITCH = "/hearth/test/sending"
+SMS = ("pinpoint-sms-voice-v2", "SendTextMessage")
 
 
 class FakeClock:
@@ -47,7 +48,7 @@ def switch(emulated_aws, monkeypatch):
 
 
 def _sent(faults) -> list[tuple[str, str]]:
-    return [(s, o) for s, o, _ in faults.calls if (s, o) in (("sns", "Publish"), ("sesv2", "SendEmail"))]
+    return [(s, o) for s, o, _ in faults.calls if (s, o) in (SMS, ("sesv2", "SendEmail"))]
 
 
 def test_paused_stops_sms_and_email_before_they_reach_aws(switch, faults):
@@ -69,7 +70,7 @@ def test_a_paused_reminder_is_kept_and_sent_once_sending_is_on_again(switch, fau
     from chalicelib.events.reminders import reminder_worker
     from chalicelib.notify.senders import AwsSender
 
-    pipeline.services().reminder_worker.outbound = AwsSender
+    pipeline.services().reminder_worker.outbound = lambda: AwsSender(clock=pipeline.clock)
     switch("paused")
     pipeline.sweep_at(at(2026, 12, 1, 23, 0))
     received = pipeline.sqs.receive_message(QueueUrl=pipeline.url, MaxNumberOfMessages=10)["Messages"]
@@ -88,7 +89,7 @@ def test_a_paused_reminder_is_kept_and_sent_once_sending_is_on_again(switch, fau
     resumed = reminder_worker(event, None)
 
     assert resumed == {"batchItemFailures": []}
-    assert sorted(_sent(faults)) == [("sesv2", "SendEmail"), ("sns", "Publish")]
+    assert sorted(_sent(faults)) == [SMS, ("sesv2", "SendEmail")]
 
 
 def test_a_code_asked_for_while_paused_is_a_503_not_a_crash(switch, api, world):
@@ -145,7 +146,7 @@ def test_a_process_that_never_read_the_switch_sends_when_ssm_fails(switch, fault
 
     AwsSender().sms("+16145550123", "Hearth: a test")
 
-    assert _sent(faults) == [("sns", "Publish")]
+    assert _sent(faults) == [SMS]
     assert "sending switch unreadable" in captured_logs.getvalue()
 
 
@@ -155,4 +156,4 @@ def test_without_a_switch_parameter_nothing_is_read(emulated_aws, faults):
     AwsSender().sms("+16145550123", "Hearth: a test")
 
     assert faults.count("ssm", "GetParameter") == 0
-    assert _sent(faults) == [("sns", "Publish")]
+    assert _sent(faults) == [SMS]

@@ -1,26 +1,22 @@
-"""The AWS senders: what SNS and SES are asked, and how their failures are read."""
+"""The AWS senders: what End User Messaging SMS and SES are asked, and how their failures are read."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from chalicelib import aws
+from chalicelib.notify import pace
 from chalicelib.notify.senders import (
     AwsSender,
     ConfigurationSendError,
     PermanentSendError,
+    TooLateError,
     TransientSendError,
 )
-
-
-@pytest.fixture
-def sns():
-    client = boto3.client("sns", region_name="us-east-1")
-    with Stubber(client) as stub:
-        aws.override("sns", client)
-        yield stub
 
 
 @pytest.fixture
@@ -31,31 +27,63 @@ def ses():
         yield stub
 
 
-def test_sms_is_transactional_from_the_configured_number(sns, monkeypatch):
+def test_sms_is_transactional_from_the_configured_number_through_its_configuration_set(
+    sms_voice, monkeypatch
+):
     from tests.conftest import reset_process_state
 
     monkeypatch.setenv("HEARTH_SMS_ORIGINATION_IDENTITY", "+18005550100")
+    monkeypatch.setenv("HEARTH_SMS_CONFIGURATION_SET", "hearth-test-sms")
     reset_process_state()
-    aws.override("sns", sns.client)
-    sns.add_response(
-        "check_if_phone_number_is_opted_out", {"isOptedOut": False}, {"phoneNumber": "+16145550123"}
-    )
-    sns.add_response(
-        "publish",
-        {"MessageId": "m1"},
-        {
-            "PhoneNumber": "+16145550123",
-            "Message": "Hello",
-            "MessageAttributes": {
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                "AWS.MM.SMS.OriginationNumber": {"DataType": "String", "StringValue": "+18005550100"},
-            },
-        },
-    )
 
     AwsSender().sms("+16145550123", "Hello")
 
-    sns.assert_no_pending_responses()
+    assert sms_voice.messages == [  # no deadline, no TimeToLive: the API's default (72 hours)
+        {
+            "DestinationPhoneNumber": "+16145550123",
+            "MessageBody": "Hello",
+            "MessageType": "TRANSACTIONAL",
+            "OriginationIdentity": "+18005550100",
+            "ConfigurationSetName": "hearth-test-sms",
+        }
+    ]
+
+
+NOW = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+START = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+
+
+def _reminder(start: datetime = START):
+    return pace.sending(pace.REMINDER, deadline=start - timedelta(seconds=30), expires=start)
+
+
+def test_a_reminder_sms_lives_until_its_session_starts(sms_voice):
+    with _reminder():
+        AwsSender(clock=lambda: NOW).sms("+16145550123", "Hello")
+
+    assert [m["TimeToLive"] for m in sms_voice.messages] == [3600]  # the carrier drops it after the start
+
+
+def test_a_time_to_live_beyond_the_api_maximum_is_the_maximum(sms_voice):
+    with _reminder(NOW + timedelta(days=4)):
+        AwsSender(clock=lambda: NOW).sms("+16145550123", "Hello")
+
+    assert [m["TimeToLive"] for m in sms_voice.messages] == [259_200]  # 72 hours, SendTextMessage's most
+
+
+def test_an_sms_whose_session_starts_within_the_api_minimum_ttl_is_not_handed_over(sms_voice, faults):
+    with _reminder(NOW + timedelta(seconds=4.9)), pytest.raises(TooLateError):
+        AwsSender(clock=lambda: NOW).sms("+16145550123", "Hello")
+
+    assert faults.count("pinpoint-sms-voice-v2", "SendTextMessage") == 0
+    assert sms_voice.messages == []
+
+
+def test_an_sms_with_the_api_minimum_ttl_left_is_sent(sms_voice):
+    with _reminder(NOW + timedelta(seconds=5)):
+        AwsSender(clock=lambda: NOW).sms("+16145550123", "Hello")
+
+    assert [m["TimeToLive"] for m in sms_voice.messages] == [5]
 
 
 def test_email_carries_text_html_and_list_unsubscribe_headers(ses):
@@ -95,56 +123,77 @@ def test_email_carries_text_html_and_list_unsubscribe_headers(ses):
     ses.assert_no_pending_responses()
 
 
-# (operation, code, HTTP status, message) as SNS and SES v2 answer them (botocore's service
-# models: sns 2010-03-31, sesv2 2019-09-27; an HTML 5xx from a proxy reaches botocore without the
-# service's body, and botocore then reports the status itself as the code).
+# (code, HTTP status, the error shape's members) as End User Messaging SMS answers SendTextMessage
+# (botocore's service model pinpoint-sms-voice-v2 2022-03-31: every modelled error is a 400 but
+# InternalServerException, a 500; an HTML 5xx from a proxy reaches botocore without the service's
+# body, and botocore then reports the status itself as the code).
+def _invalid(name: str) -> dict:
+    return {"Reason": "INVALID_PARAMETER", "Fields": [{"Name": name, "Message": f"Invalid {name}"}]}
+
+
 TRANSIENT = [
-    ("publish", "Throttled", 429, "Rate exceeded"),
-    ("publish", "Throttling", 400, "Rate exceeded"),
-    ("publish", "KMSThrottling", 400, "KMS throttled the request"),
-    ("publish", "InternalError", 500, "Internal error"),
-    ("publish", "502", 502, "<html><body>Bad Gateway</body></html>"),
-    ("publish", "503", 503, "<html><body>Service Unavailable</body></html>"),
-    ("check_if_phone_number_is_opted_out", "Throttled", 429, "Rate exceeded"),
-    ("check_if_phone_number_is_opted_out", "InternalError", 500, "Internal error"),
+    ("ThrottlingException", 400, {}),
+    ("InternalServerException", 500, {}),
+    (None, 502, {}),
+    (None, 503, {}),
 ]
 CONFIGURATION = [
-    ("publish", "AuthorizationError", 403, "User is not authorized to perform: SNS:Publish"),
+    ("AccessDeniedException", 400, {}),  # the role may not send (IAM)
+    ("AccessDeniedException", 400, {"Reason": "ACCOUNT_DISABLED"}),
+    ("AccessDeniedException", 400, {"Reason": "INSUFFICIENT_ACCOUNT_REPUTATION"}),
+    ("ResourceNotFoundException", 400, {"ResourceType": "phone-number", "ResourceId": "+18005550100"}),
+    ("ServiceQuotaExceededException", 400, {"Reason": "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"}),
+    ("ConflictException", 400, {"Reason": "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"}),  # the sandbox
+    ("ConflictException", 400, {"Reason": "NO_ORIGINATION_IDENTITIES_FOUND"}),
+    ("ValidationException", 400, {"Reason": "COUNTRY_NOT_ENABLED"}),
+    ("ValidationException", 400, {"Reason": "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY"}),
     (
-        "publish",
-        "InvalidParameter",
+        "ValidationException",
         400,
-        "Invalid parameter: MessageAttributes Reason: AWS.MM.SMS.OriginationNumber is not valid",
+        {"Reason": "INVALID_PARAMETER", "Fields": [{"Name": "OriginationIdentity"}]},
     ),
-    ("publish", "ParameterValueInvalid", 400, "Invalid origination identity"),
-    ("publish", "KMSAccessDenied", 400, "Access denied to the topic's key"),
-    ("publish", "InvalidClientTokenId", 403, "The security token included in the request is invalid."),
-    ("check_if_phone_number_is_opted_out", "AuthorizationError", 403, "Not authorized"),
+    ("UnrecognizedClientException", 400, {}),  # the credentials
 ]
 
 
 @pytest.mark.parametrize(
-    ("operation", "code", "status", "message", "kind"),
+    ("code", "status", "fields", "kind"),
     [(*case, TransientSendError) for case in TRANSIENT]
     + [(*case, ConfigurationSendError) for case in CONFIGURATION],
 )
-def test_sns_failures_are_read_by_code_and_status(sns, operation, code, status, message, kind):
+def test_end_user_messaging_failures_are_read_by_code_reason_and_status(faults, code, status, fields, kind):
     """Throttles and outages are retried; configuration errors blame no recipient."""
-    if operation == "publish":
-        sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
-    sns.add_client_error(operation, service_error_code=code, service_message=message, http_status_code=status)
+    faults.fail("pinpoint-sms-voice-v2", "SendTextMessage", code=code, status=status, fields=fields)
 
-    with pytest.raises(kind):
+    with pytest.raises(kind) as raised:
         AwsSender().sms("+16145550123", "Hello")
 
+    assert not isinstance(raised.value, PermanentSendError)
 
-def test_an_invalid_number_is_permanent_for_that_recipient_only(sns):
-    sns.add_response("check_if_phone_number_is_opted_out", {"isOptedOut": False})
-    sns.add_client_error(
-        "publish",
-        service_error_code="InvalidParameter",
-        service_message="Invalid parameter: PhoneNumber Reason: +16145550123 is not valid to publish to",
-        http_status_code=400,
+
+def test_a_configuration_set_the_account_lacks_is_a_configuration_error(sms_voice, monkeypatch):
+    from tests.conftest import reset_process_state
+
+    monkeypatch.setenv("HEARTH_SMS_CONFIGURATION_SET", "hearth-gone")
+    reset_process_state()
+    sms_voice.configuration_sets = {"hearth-test-sms"}
+
+    with pytest.raises(ConfigurationSendError):
+        AwsSender().sms("+16145550123", "Hello")
+
+    assert sms_voice.messages == []
+
+
+def test_an_invalid_number_is_permanent_for_that_recipient_only(faults):
+    faults.fail(
+        "pinpoint-sms-voice-v2",
+        "SendTextMessage",
+        code="ValidationException",
+        message="Invalid destination phone number",
+        fields={
+            "Reason": "INVALID_PARAMETER",
+            "Fields": [{"Name": "DestinationPhoneNumber", "Message": "x"}],
+        },
     )
 
     with pytest.raises(PermanentSendError) as raised:
@@ -183,13 +232,12 @@ def test_ses_throttling_is_transient(ses):
         AwsSender().email("q@example.org", "s", "t")
 
 
-def test_numbers_on_the_sns_opt_out_list_are_not_texted(sns):
-    sns.add_response(
-        "check_if_phone_number_is_opted_out", {"isOptedOut": True}, {"phoneNumber": "+16145550123"}
-    )
+def test_numbers_on_the_opt_out_list_are_opted_out(sms_voice):
+    sms_voice.opted_out.add("+16145550123")
 
     with pytest.raises(PermanentSendError) as raised:
         AwsSender().sms("+16145550123", "Hello")
 
+    assert raised.value.opted_out is True
     assert raised.value.bad_address is True
-    sns.assert_no_pending_responses()  # no publish was attempted
+    assert sms_voice.messages == []
