@@ -13,8 +13,9 @@ import html
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 
-from chalicelib.domain import sms_text
+from chalicelib.domain import sms_text, timezones
 from chalicelib.domain.timezones import zone
 
 MAX_SMS_SEGMENTS = 2
@@ -137,6 +138,41 @@ def sms(
     """The SMS for a reminder or notice; raises `TemplateError` if it would break the budget."""
     headline = _headline(kind, _label(label), start, tz, lead, new_start, minutes_left)
     return check_sms(f"{sms_text.PROGRAM}: {headline} {link} {OPT_OUT}")
+
+
+@lru_cache(maxsize=4096)
+def reminder_parts(*, label: str, start: datetime, link: str, lead: int, tz: str | None, early: int) -> int:
+    """The most message parts the reminder SMS for this session and lead can take when it is sent
+    up to `early` minutes before its due time or any time after: rendered with the longest
+    countdown it could say then, in the member's zone `tz` or, unknown, the zone whose time reads
+    longest. Every other word of it is fixed when it is planned."""
+    minutes_left = _longest_countdown(lead, lead + early)
+    try:
+        text = sms(
+            REMINDER,
+            label=label,
+            start=start,
+            tz=tz or _longest_zone(start),
+            link=link,
+            lead=lead,
+            minutes_left=minutes_left,
+        )
+    except TemplateError:  # it will not be sent as such; plan for the most a text may take
+        return MAX_SMS_SEGMENTS
+    return sms_text.parts(text)
+
+
+@cache
+def _longest_countdown(lead: int, most: int) -> int:
+    """The minutes left, from 0 to `most`, whose countdown reads longest (every phrase is plain
+    ASCII: one septet a character)."""
+    return max(range(most + 1), key=lambda left: len(countdown(lead, left)))
+
+
+@lru_cache(maxsize=256)
+def _longest_zone(start: datetime) -> str:
+    """The zone in which `start` reads longest ("Wed Dec 30, 12:30 AM +0545")."""
+    return max(sorted(timezones.names()), key=lambda name: len(when(start, name)))
 
 
 def email(

@@ -27,6 +27,11 @@ def _iana_names() -> frozenset[str]:
     return frozenset(names) - {"Factory"}
 
 
+def names() -> frozenset[str]:
+    """Every zone name Hearth accepts."""
+    return _iana_names()
+
+
 @cache
 def zone(name: str) -> ZoneInfo:
     """The zone called `name`; `TimezoneError` for anything that is not an IANA zone name."""

@@ -140,3 +140,40 @@ def test_the_longest_late_countdown_still_fits_two_segments():
     )
 
     assert "(in about 3 days)" in text
+
+
+# --- what a reminder costs the carrier, known when it is planned ------------------------------
+
+BURST = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+SHORT_LINK = "https://hearth.example.org/g/grp_abcdefghijklmnop"
+STAGE_LINK = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/api/g/grp_abcdefghijklmnop"
+
+
+@pytest.mark.parametrize(
+    ("label", "link", "parts"),
+    [
+        ("your session", SHORT_LINK, 1),  # a short label on a custom domain: one part
+        ("Tuesday evening check-in", SHORT_LINK, 2),
+        ("your session", STAGE_LINK, 2),  # the stage URL alone makes it two
+    ],
+)
+def test_a_reminders_parts_are_those_of_its_longest_rendering(label, link, parts):
+    bound = templates.reminder_parts(label=label, start=BURST, link=link, lead=60, tz=None, early=60)
+
+    assert bound == parts
+    for tz in ("America/New_York", "Asia/Kathmandu", "Pacific/Chatham", "UTC"):
+        for minutes_left in range(0, 121):
+            text = templates.sms(
+                "reminder", label=label, start=BURST, tz=tz, link=link, lead=60, minutes_left=minutes_left
+            )
+            assert sms_text.parts(text) <= bound, (tz, minutes_left)
+
+
+def test_a_reminder_known_to_fit_one_part_in_its_zone_is_counted_one():
+    label = "Tuesday chats later"  # 160 septets in New York, more where the time reads longer
+    in_new_york = templates.reminder_parts(
+        label=label, start=BURST, link=SHORT_LINK, lead=60, tz="America/New_York", early=60
+    )
+    anywhere = templates.reminder_parts(label=label, start=BURST, link=SHORT_LINK, lead=60, tz=None, early=60)
+
+    assert (in_new_york, anywhere) == (1, 2)  # "Wed Dec 2, 11:00 AM AEDT" reads longer than "EST"
