@@ -100,6 +100,11 @@ class Job:
         return f"{self.kind}{self.sequence}"
 
 
+def group_link(base_url: str, group_id: str) -> str:
+    """The link a reminder or notice carries: the group's page (its length counts in the text's parts)."""
+    return f"{base_url}/g/{group_id}"
+
+
 def due_at(job: Job) -> datetime:
     """When a reminder is due: its session's start less its lead."""
     return parse(job.start) - timedelta(minutes=job.lead or 0)

@@ -31,6 +31,7 @@ from chalicelib.services.reminder_jobs import (
     Clock,
     Job,
     contact_status,
+    group_link,
     iso,
     parse,
     utcnow,
@@ -174,11 +175,12 @@ class ReminderWorker:
             )
         except AlreadySentError:
             return self._skip("duplicate")
-        link = f"{self.base_url}/g/{job.group_id}"
+        link = group_link(self.base_url, job.group_id)
         new_start = parse(job.new_start) if job.new_start else None
         minutes_left = int((start - now).total_seconds() // 60)
         if job.kind == templates.REMINDER:
-            pacing = pace.sending(pace.REMINDER, deadline=start - DELIVERY_MARGIN)
+            # handed over by its deadline, and the carrier told to drop it once the session starts
+            pacing = pace.sending(pace.REMINDER, deadline=start - DELIVERY_MARGIN, expires=start)
         else:
             pacing = pace.sending(pace.NOTICE)
         try:
