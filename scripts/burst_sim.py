@@ -211,7 +211,7 @@ class Queue:
 
 
 class Carrier:
-    """The origination identity: refuses (Throttled) any part beyond its MPS in a second."""
+    """The origination identity: refuses (ThrottlingException) any part beyond its MPS in a second."""
 
     def __init__(self, clock: Clock, mps: int) -> None:
         self.clock = clock
@@ -228,7 +228,7 @@ class Carrier:
         parts = sms_text.parts(body)
         if self.parts[second] + parts > self.mps:
             self.throttles += 1
-            raise TransientSendError("Throttled")
+            raise TransientSendError("ThrottlingException")
         self.parts[second] += parts
         self.sent.append((self.clock(), to))
 

@@ -3,7 +3,7 @@ and queued (see `reminder_jobs` for the whole pipeline)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from chalicelib.services.reminder_jobs import (
     Job,
     contact_status,
     due_at,
+    group_link,
     iso,
     ledger_key,
     minute,
@@ -39,8 +40,8 @@ MAX_QUERIES_PER_RUN = 400  # the scheduled sweep's bound: the next run goes on f
 MAX_LOOKAHEAD = timedelta(hours=1)  # a reminder goes at most this long before its due time
 SWEEP_EVERY = timedelta(minutes=1)  # the sweep's schedule
 QUEUE_MARGIN = 2 * SWEEP_EVERY  # due time is queued once its burst must start before the run after next
-PLANNED_PARTS = 2  # a reminder text is at most two parts (templates.check_sms)
-CHANNEL_PARTS = {"sms": PLANNED_PARTS, "email": 1}  # what one reminder is counted as, per channel
+CHANNELS = ("sms", "email")  # an email counts one; a text its message parts (`reminder_parts`)
+DEFAULT_LABEL = "your session"
 REMINDER_SHARE = 0.75  # of the pace, what reminders plan on: under the 0.8 the pace leaves them, for slack
 
 
@@ -129,15 +130,15 @@ class ReminderSweep:
             _plan_key(item.session_id, lead, item.start, channel): set()
             for item, lead in due
             if item.start - timedelta(minutes=lead) >= ahead
-            for channel in CHANNEL_PARTS
+            for channel in CHANNELS
         }
         for job in jobs:
             if _plan_key(job.subject, job.lead, parse(job.start), job.channel) in plans:
                 plans[_plan_key(job.subject, job.lead, parse(job.start), job.channel)].add(job.member_id)
         self.plans.record(plans, keep_until=now + MAX_CATCH_UP + LEDGER_KEPT)
         sent = 0
-        for delay, jobs in planned.items():
-            sent += self.queue.send(jobs, delay_seconds=delay)
+        for delay, batch in planned.items():
+            sent += self.queue.send(batch, delay_seconds=delay)
         self.planned_until |= until
         count("reminders_enqueued", sent)
         if late:
@@ -157,20 +158,23 @@ class ReminderSweep:
         """How far to queue now: every due minute whose burst, planned backwards from the last
         due time at the pace reminders can count on, must start before the run after next.
 
-        The burst is counted from the sessions alone (each member going, on every channel and
-        lead in use, a reminder of `PLANNED_PARTS`): an upper bound, so it starts early rather
-        than late. Returns the end of due time to queue, the sessions read and, per channel,
-        each due minute's planned start (what the minutes queued now must end before)."""
+        The burst is counted from the sessions and their groups' labels alone (each member going,
+        on every channel and lead in use, a text of the parts its longest rendering takes in any
+        zone): an upper bound, so it starts early rather than late. Returns the end of due time
+        to queue, the sessions read and, per channel, each due minute's planned start (what the
+        minutes queued now must end before)."""
         cap = floor + self.max_lookahead
         found = [item for item in self._starting(start, cap, leads) if item.status == SCHEDULED]
         found = [item for item in found if item.start > now]
-        demand: dict[str, dict[datetime, float]] = {channel: {} for channel in CHANNEL_PARTS}
+        labels = self.groups.session_labels({item.group_id for item in found if item.going})
+        demand: dict[str, dict[datetime, float]] = {channel: {} for channel in CHANNELS}
         for item in found:
             going = len(item.going or ())
             for lead in leads:
                 due_time = item.start - timedelta(minutes=lead)
                 if going and start <= due_time < cap:
-                    for channel, parts in CHANNEL_PARTS.items():
+                    texts = self._parts(item, lead, labels, tz=None)
+                    for channel, parts in (("sms", texts), ("email", 1)):
                         slot = demand[channel]
                         slot[minute(due_time)] = slot.get(minute(due_time), 0) + going * parts
         end = floor
@@ -195,7 +199,7 @@ class ReminderSweep:
         first = max(state.rechecked or minute(now), floor - MAX_CATCH_UP)
         sent = 0
         if first < planned:
-            jobs = self._jobs(self._due(first, planned, now, leads, None))
+            jobs = list(self._jobs(self._due(first, planned, now, leads, None)))
             plans = self.plans.planned(
                 [_plan_key(job.subject, job.lead, parse(job.start), job.channel) for job in jobs]
             )
@@ -230,12 +234,25 @@ class ReminderSweep:
             hours += (last.replace(minute=0) - first.replace(minute=0)) // CHUNK + 1
         return hours * keys.START_SHARDS
 
-    def _jobs(self, due: list[tuple[SessionItem, int]]) -> list[Job]:
+    def _parts(self, item: SessionItem, lead: int, labels: Mapping[str, str], tz: str | None) -> int:
+        """The message parts of the reminder text for `item` and `lead`, at most, for a member in
+        `tz` (None: in any zone), sent at most the look-ahead before its due time."""
+        return templates.reminder_parts(
+            label=labels.get(item.group_id, DEFAULT_LABEL),
+            start=item.start,
+            link=group_link(get_settings().public_base_url, item.group_id),
+            lead=lead,
+            tz=tz,
+            early=int(self.max_lookahead / timedelta(minutes=1)),
+        )
+
+    def _jobs(self, due: list[tuple[SessionItem, int]]) -> dict[Job, int]:
+        """The reminders due, each with the message parts it will take (an email: one)."""
         members = self.members.active_in(
             (item.group_id, member_id) for item, _lead in due for member_id in (item.going or ())
         )
         labels = self.groups.session_labels({item.group_id for item, _lead in due})
-        jobs = []
+        jobs: dict[Job, int] = {}
         for item, lead in due:
             for member_id in sorted(item.going or ()):
                 member = members.get((item.group_id, member_id))
@@ -246,17 +263,18 @@ class ReminderSweep:
                     continue
                 for channel in prefs.channels:
                     if contact_status(member, channel) == "verified":
-                        jobs.append(
-                            Job(
-                                kind=templates.REMINDER,
-                                member_id=member_id,
-                                group_id=item.group_id,
-                                subject=item.session_id,
-                                start=iso(item.start),
-                                label=labels.get(item.group_id, "your session"),
-                                channel=channel,
-                                lead=lead,
-                            )
+                        job = Job(
+                            kind=templates.REMINDER,
+                            member_id=member_id,
+                            group_id=item.group_id,
+                            subject=item.session_id,
+                            start=iso(item.start),
+                            label=labels.get(item.group_id, DEFAULT_LABEL),
+                            channel=channel,
+                            lead=lead,
+                        )
+                        jobs[job] = (
+                            self._parts(item, lead, labels, member.timezone) if channel == "sms" else 1
                         )
         return jobs
 
@@ -267,13 +285,13 @@ def _reminder_rates() -> dict[str, float]:
 
 
 def _planned(
-    jobs: list[Job],
+    jobs: Mapping[Job, int],
     now: datetime,
     ceilings: dict[str, datetime | None] | None = None,
     after: dict[str, datetime] | None = None,
 ) -> tuple[dict[int, list[Job]], dict[str, datetime], list[Job]]:
-    """Jobs by the queue delay that starts each at its turn, what the pace is planned up to per
-    channel, and the jobs with no turn before their start.
+    """Jobs (each with the message parts it takes) by the queue delay that starts each at its
+    turn, what the pace is planned up to per channel, and the jobs with no turn before their start.
 
     Turns are planned backwards from the last due time (or from `ceilings`, where the burst due
     after them starts), at the pace reminders can count on, so a burst's last reminder goes out
@@ -285,22 +303,25 @@ def _planned(
     planned: dict[int, list[Job]] = {}
     until: dict[str, datetime] = {}
     late: list[Job] = []
-    for channel, parts in CHANNEL_PARTS.items():
-        step = timedelta(seconds=parts / rates[channel])
+    for channel in CHANNELS:
+
+        def step(job: Job, channel: str = channel) -> timedelta:
+            return timedelta(seconds=jobs[job] / rates[channel])  # the pace its parts take
+
         mine = sorted((job for job in jobs if job.channel == channel), key=due_at, reverse=True)
         backwards: list[datetime] = []
         turn = (ceilings or {}).get(channel)
         for job in mine:
             turn = due_at(job) if turn is None else min(due_at(job), turn)
-            turn -= step  # sent, all its parts, by the turn after
+            turn -= step(job)  # sent, all its parts, by the turn after
             backwards.append(turn)
         cursor = max(now, (after or {}).get(channel, now))
         for job, backward in reversed(list(zip(mine, backwards, strict=True))):
             turn = max(backward, cursor)
-            if turn > parse(job.start) - DELIVERY_MARGIN - step:
+            if turn > parse(job.start) - DELIVERY_MARGIN - step(job):
                 late.append(job)
                 continue
-            cursor = turn + step
+            cursor = turn + step(job)
             delay = int((turn - now).total_seconds())
             if (
                 delay > MAX_DELAY_SECONDS

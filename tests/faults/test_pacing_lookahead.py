@@ -93,31 +93,63 @@ def first_queued(hub, clock, due) -> object:
     return None
 
 
+LONG_LABEL = "Weekly evening check-in"  # a text of two parts, where "your session" takes one
+
+
+def reminder_parts(world, label: str | None) -> int:
+    """What a reminder text for the test's session takes, at most, in any zone."""
+    from chalicelib.domain import templates
+    from chalicelib.services.reminder_jobs import group_link
+    from chalicelib.settings import get_settings
+
+    group_id = world["group_here"]["group_id"]
+    return templates.reminder_parts(
+        label=label or "your session",
+        start=START,
+        link=group_link(get_settings().public_base_url, group_id),
+        lead=60,
+        tz=None,
+        early=60,
+    )
+
+
 @pytest.mark.parametrize(
-    ("crowded", "mps", "expected"),
+    ("crowded", "mps", "label", "parts", "expected"),
     [
-        (100, 1, DUE.replace(minute=54) - timedelta(hours=1)),
-        (700, 1, DUE.replace(minute=27) - timedelta(hours=1)),
-        (700, 4, DUE.replace(minute=51) - timedelta(hours=1)),
+        (100, 1, None, 1, DUE.replace(minute=56) - timedelta(hours=1)),
+        (700, 1, None, 1, DUE.replace(minute=43) - timedelta(hours=1)),
+        (700, 4, None, 1, DUE.replace(minute=55) - timedelta(hours=1)),
+        (100, 1, LONG_LABEL, 2, DUE.replace(minute=54) - timedelta(hours=1)),
+        (700, 1, LONG_LABEL, 2, DUE.replace(minute=27) - timedelta(hours=1)),
     ],
 )
-def test_the_look_ahead_is_sized_from_the_burst_and_the_pace(
-    api, world, hub, clock, queue, monkeypatch, crowded, mps, expected
+def test_the_look_ahead_is_sized_from_the_burst_its_texts_parts_and_the_pace(
+    api, world, hub, clock, queue, monkeypatch, crowded, mps, label, parts, expected
 ) -> None:
-    from chalicelib.services.reminder_sweep import PLANNED_PARTS, QUEUE_MARGIN, REMINDER_SHARE
+    from chalicelib.services.reminder_sweep import QUEUE_MARGIN, REMINDER_SHARE
     from chalicelib.settings import reset_settings
 
     monkeypatch.setenv("HEARTH_SMS_MPS", str(mps))
     reset_settings()
+    if label is not None:
+        changed = api.call(
+            "PATCH",
+            f"/v1/groups/{world['group_here']['group_id']}",
+            {"session_label": label},
+            token=world["facilitator_here"]["token"],
+        )
+        assert changed.status_code == 200, changed.body
+    assert reminder_parts(world, label) == parts
     going(api, world)
     crowd(world["session_here"], crowded)
     clock.now = DUE - timedelta(hours=1)
 
     queued_at = first_queued(hub, clock, DUE)
 
-    # the first run after which the burst (the crowd and the member, two parts each, at the
-    # reminders' share of the pace) would have to start before the run after next
-    burst = timedelta(seconds=(crowded + 1) * PLANNED_PARTS / (mps * REMINDER_SHARE))
+    # the first run after which the burst (the crowd and the member, each text of the parts its
+    # label and link take, at the reminders' share of the pace) would have to start before the
+    # run after next
+    burst = timedelta(seconds=(crowded + 1) * parts / (mps * REMINDER_SHARE))
     assert queued_at == expected
     assert DUE - burst - QUEUE_MARGIN < queued_at <= DUE - burst - QUEUE_MARGIN + timedelta(minutes=1)
 
@@ -136,6 +168,30 @@ def test_a_burst_planned_ahead_ends_by_its_due_time_at_the_pace(
     assert len(members) == 5
     assert all(at <= DUE for at, _parts, _to in sent)  # every one by its due time
     assert min(at for at, _parts, _to in sent) >= DUE - timedelta(minutes=2)  # and not long before
+    assert max(per_second(sent).values()) <= 1  # at the pace
+
+
+def test_a_burst_of_one_part_reminders_is_spaced_at_one_part_each_not_two(
+    api, world, hub, clock, queue, provider
+) -> None:
+    """The plan counts the parts the texts will take: five one-part reminders at 1 MPS need about
+    7 s of the reminders' share of the pace, and start then, not 13 s ahead as if each were two."""
+    from chalicelib.services.reminder_sweep import REMINDER_SHARE
+
+    assert reminder_parts(world, None) == 1
+    phones = [f"+16145550{index + 140}" for index in range(5)]
+    for phone in phones:
+        texting(api, world, phone)
+    clock.now = DUE - timedelta(minutes=10)
+
+    run(hub, clock, queue, DUE + timedelta(minutes=2))
+
+    sent = provider.sent
+    assert sorted(to for _at, _parts, to in sent) == sorted(phones)
+    assert {parts for _at, parts, _to in sent} == {1}
+    need = timedelta(seconds=len(phones) * 1 / (1 * REMINDER_SHARE))
+    assert all(at <= DUE for at, _parts, _to in sent)  # every one by its due time
+    assert min(at for at, _parts, _to in sent) >= DUE - need - timedelta(seconds=1)  # not before it must
     assert max(per_second(sent).values()) <= 1  # at the pace
 
 

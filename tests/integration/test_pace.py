@@ -21,7 +21,7 @@ LONG = "Hearth: " + "a" * 200  # two GSM-7 parts
 
 
 class Provider:
-    """Records what was sent and when; refuses (Throttled) while `refuse` is above zero."""
+    """Records what was sent and when; refuses (ThrottlingException) while `refuse` is above zero."""
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
@@ -31,7 +31,7 @@ class Provider:
     def sms(self, to: str, body: str) -> None:
         if self.refuse:
             self.refuse -= 1
-            raise TransientSendError("Throttled")
+            raise TransientSendError("ThrottlingException")
         self.sent.append((self.clock(), sms_text.parts(body), to))
 
     def email(self, to, subject, text, html=None, headers=None) -> None:
@@ -192,21 +192,22 @@ def test_a_throttle_takes_the_next_second_from_every_sender(clock, rate) -> None
     assert math.floor(provider.sent[0][0].timestamp()) == next_second + 1
 
 
-def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(rate) -> None:
+@pytest.mark.parametrize("parts", [1, 2])
+def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(rate, parts) -> None:
     from chalicelib.services.reminder_jobs import Job
-    from chalicelib.services.reminder_sweep import PLANNED_PARTS, REMINDER_SHARE, _planned
+    from chalicelib.services.reminder_sweep import REMINDER_SHARE, _planned
 
     rate(3)
     start = T0.replace(microsecond=0) + timedelta(hours=1)
-    jobs = [
-        Job("reminder", f"m{index}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60)
+    jobs = {
+        Job("reminder", f"m{index}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60): parts
         for index in range(30)
-    ]
+    }
     now = T0.replace(microsecond=0) - timedelta(minutes=15)  # the sweep looks 15 minutes ahead
     planned, _until, late = _planned(jobs, now)
     assert late == []
     delays = sorted(delay for delay, batch in planned.items() for _job in batch)
-    one = PLANNED_PARTS / (3 * REMINDER_SHARE)  # seconds one reminder takes at the pace
+    one = parts / (3 * REMINDER_SHARE)  # seconds one reminder takes at the pace: its parts
     assert len(delays) == 30
     assert 900 - one - 1 <= delays[-1] <= 900 - one  # the last goes out by its due time
     assert delays[0] <= 900 - 30 * one + 1  # the first early enough for all to fit
@@ -220,7 +221,7 @@ def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
     rate(1)
     start = T0.replace(microsecond=0) + timedelta(hours=1)
     job = Job("reminder", "m", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 60)
-    planned, _until, _late = _planned([job], T0 - timedelta(minutes=30))  # its turn is half an hour away
+    planned, _until, _late = _planned({job: 2}, T0 - timedelta(minutes=30))  # its turn is half an hour away
     (delay,) = planned  # one hop of about the queue's longest delay, ending a turn's length early
     assert MAX_DELAY_SECONDS - 5 <= delay <= MAX_DELAY_SECONDS
     (held,) = planned[delay]
@@ -230,18 +231,18 @@ def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
 
 def test_a_burst_larger_than_the_time_left_is_packed_from_now_and_the_rest_not_queued(rate) -> None:
     from chalicelib.services.reminder_jobs import DELIVERY_MARGIN, Job
-    from chalicelib.services.reminder_sweep import PLANNED_PARTS, REMINDER_SHARE, _planned
+    from chalicelib.services.reminder_sweep import REMINDER_SHARE, _planned
 
     rate(1)
     start = T0.replace(microsecond=0) + timedelta(minutes=10)
     due = start - timedelta(minutes=5)
-    jobs = [
-        Job("reminder", f"m{index:03d}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 5)
+    jobs = {
+        Job("reminder", f"m{index:03d}", "g", "s", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "x", "sms", 5): 2
         for index in range(300)
-    ]
-    now = due - timedelta(minutes=1)  # a minute before the due time, 300 texts at under a part a second
+    }
+    now = due - timedelta(minutes=1)  # a minute before the due time, 300 two-part texts at a part a second
     planned, until, late = _planned(jobs, now, after={"sms": now + timedelta(seconds=30)})
-    step = PLANNED_PARTS / REMINDER_SHARE
+    step = 2 / REMINDER_SHARE
     fit = int((start - DELIVERY_MARGIN - (now + timedelta(seconds=30))).total_seconds() // step)
     delays = sorted(delay for delay, batch in planned.items() for _job in batch)
     assert len(delays) in (fit, fit + 1)  # what fits before the start, at the pace
