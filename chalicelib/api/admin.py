@@ -9,6 +9,9 @@ from chalicelib.api.schemas import DisplayName, GivenInstant, RequestModel, Resp
 from chalicelib.domain.contact import ContactError
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
+from chalicelib.responses import (
+    FacilitatorCreated,
+)
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "admin")
@@ -19,12 +22,6 @@ MAX_SWEEP = timedelta(days=7)
 class CreateFacilitator(RequestModel):
     display_name: DisplayName
     email: str | None = Field(default=None, max_length=254, description="Where crisis alerts go.")
-
-
-class FacilitatorCreated(ResponseModel):
-    facilitator_id: str
-    display_name: str
-    token: str = Field(description="Shown once; Hearth keeps only its hash.")
 
 
 @routes.operation(
@@ -41,7 +38,7 @@ def create_facilitator(caller: Caller, body: CreateFacilitator) -> FacilitatorCr
         created = services().facilitators.create(body.display_name, body.email)
     except ContactError as exc:
         raise ValidationError({"email": str(exc)}) from exc
-    return FacilitatorCreated.model_validate(created)
+    return created
 
 
 @routes.operation(

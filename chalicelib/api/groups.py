@@ -1,13 +1,12 @@
 """Groups, invites and rosters."""
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER_OR_FACILITATOR, Routes
 from chalicelib.api.schemas import (
     DisplayName,
-    Instant,
     PlainText,
     QueryModel,
     RequestModel,
@@ -15,6 +14,12 @@ from chalicelib.api.schemas import (
     Timezone,
 )
 from chalicelib.domain.identity import Caller
+from chalicelib.responses import (
+    FacilitatedGroup,
+    Group,
+    Invite,
+    RosterEntry,
+)
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "groups")
@@ -46,39 +51,6 @@ class UpdateGroup(RequestModel):
     session_label: Label | None = Field(default=None, min_length=1, max_length=40)
 
 
-class Invite(ResponseModel):
-    code: str
-    url: str = Field(description="Opens the web join page")
-    sms_text: str = Field(description="What a member texts to join, e.g. JOIN ABCD2345")
-    expires_at: Instant | None
-    max_uses: int | None
-    uses: int
-    active: bool
-
-
-class NextSession(ResponseModel):
-    session_id: str
-    start: Instant
-    start_local: str
-    timezone: str
-
-
-class Group(ResponseModel):
-    group_id: str
-    name: str
-    topic: str
-    description: str
-    timezone: str
-    access: Literal["invite", "open"]
-    listed: bool
-    max_members: int | None
-    member_count: int
-    session_label: str
-    join_code: str | None = Field(default=None, description="Open listed groups: the code anyone may use")
-    next_session: NextSession | None = None
-    invite: Invite | None = Field(default=None, description="Only for the group's facilitators")
-
-
 class GroupList(ResponseModel):
     groups: list[Group]
 
@@ -95,30 +67,6 @@ class CreateInvite(RequestModel):
 
 class InviteList(ResponseModel):
     invites: list[Invite]
-
-
-class RosterEntry(ResponseModel):
-    member_id: str
-    handle: str
-    role: Literal["member", "facilitator"]
-    joined_at: Instant | None = Field(default=None, description="Members, for the group's facilitators")
-    muted_until: Instant | None = Field(
-        default=None,
-        description="For the group's facilitators: when the member's mute ends (past: it has ended)",
-    )
-
-    @model_serializer(mode="wrap")
-    def _staff_fields_only_when_shown(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Members see handles and roles only: the facilitators' fields are left out, not null."""
-        data: dict[str, Any] = handler(self)
-        for name in ("joined_at", "muted_until"):
-            if data.get(name) is None:
-                data.pop(name, None)
-        return data
-
-
-class FacilitatedGroup(Group):
-    open_alerts: int = Field(ge=0, description="Alerts not yet marked handled")
 
 
 class FacilitatedGroupList(ResponseModel):
@@ -144,16 +92,14 @@ class AddFacilitator(RequestModel):
 )
 def create_group(caller: Caller, body: CreateGroup) -> Group:
     view = services().groups.create(caller, **body.model_dump())
-    return Group.model_validate(view)
+    return view
 
 
 @routes.operation(
     "GET", "/v1/groups", allowed=ANYONE, summary="Listed groups", query=DirectoryQuery, response=GroupList
 )
 def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
-    return GroupList(
-        groups=[Group.model_validate(g) for g in services().groups.directory(caller, query.topic)]
-    )
+    return GroupList(groups=list(services().groups.directory(caller, query.topic)))
 
 
 @routes.operation(
@@ -164,14 +110,12 @@ def list_groups(caller: Caller, query: DirectoryQuery) -> GroupList:
     response=FacilitatedGroupList,
 )
 def facilitated_groups(caller: Caller) -> FacilitatedGroupList:
-    return FacilitatedGroupList(
-        groups=[FacilitatedGroup.model_validate(g) for g in services().moderation.facilitated_groups(caller)]
-    )
+    return FacilitatedGroupList(groups=list(services().moderation.facilitated_groups(caller)))
 
 
 @routes.operation("GET", "/v1/groups/{group_id}", allowed=ANYONE, summary="A group", response=Group)
 def get_group(caller: Caller, group_id: str) -> Group:
-    return Group.model_validate(services().groups.get(caller, group_id))
+    return services().groups.get(caller, group_id)
 
 
 @routes.operation(
@@ -185,7 +129,7 @@ def get_group(caller: Caller, group_id: str) -> Group:
 )
 def update_group(caller: Caller, group_id: str, body: UpdateGroup) -> Group:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
-    return Group.model_validate(services().groups.update(caller, group_id, changes))
+    return services().groups.update(caller, group_id, changes)
 
 
 @routes.operation(
@@ -198,7 +142,7 @@ def update_group(caller: Caller, group_id: str, body: UpdateGroup) -> Group:
     status=201,
 )
 def create_invite(caller: Caller, group_id: str, body: CreateInvite) -> Invite:
-    return Invite.model_validate(services().groups.create_invite(caller, group_id, **body.model_dump()))
+    return services().groups.create_invite(caller, group_id, **body.model_dump())
 
 
 @routes.operation(
@@ -209,9 +153,7 @@ def create_invite(caller: Caller, group_id: str, body: CreateInvite) -> Invite:
     response=InviteList,
 )
 def list_invites(caller: Caller, group_id: str) -> InviteList:
-    return InviteList(
-        invites=[Invite.model_validate(i) for i in services().groups.list_invites(caller, group_id)]
-    )
+    return InviteList(invites=list(services().groups.list_invites(caller, group_id)))
 
 
 @routes.operation(
@@ -234,7 +176,7 @@ def revoke_invite(caller: Caller, group_id: str, code: str) -> None:
     response=Roster,
 )
 def list_members(caller: Caller, group_id: str) -> Roster:
-    return Roster(members=[RosterEntry.model_validate(e) for e in services().groups.roster(caller, group_id)])
+    return Roster(members=list(services().groups.roster(caller, group_id)))
 
 
 @routes.operation(
@@ -258,7 +200,7 @@ def remove_member(caller: Caller, group_id: str, member_id: str) -> None:
 )
 def add_facilitator(caller: Caller, group_id: str, body: AddFacilitator) -> Roster:
     entries = services().groups.add_facilitator(caller, group_id, body.facilitator_id)
-    return Roster(members=[RosterEntry.model_validate(e) for e in entries])
+    return Roster(members=list(entries))
 
 
 @routes.operation(

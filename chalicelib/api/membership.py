@@ -5,10 +5,17 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from chalicelib.api.routing import ANYONE, MEMBER, Routes
-from chalicelib.api.schemas import Instant, RequestModel, ResponseModel, Timezone
+from chalicelib.api.schemas import RequestModel, ResponseModel, Timezone
 from chalicelib.domain import preferences
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ValidationError
+from chalicelib.responses import (
+    Device,
+    InvitePreview,
+    Joined,
+    Me,
+    QuietHours,
+)
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "membership")
@@ -20,60 +27,10 @@ class JoinRequest(RequestModel):
     timezone: Timezone | None = None
 
 
-class Joined(ResponseModel):
-    member_id: str
-    group_id: str
-    handle: str
-    token: str = Field(description="Shown once; Hearth keeps only its hash")
-    timezone: str
-
-
-class QuietHours(RequestModel):
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["21:00"])
-    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])
-
-
 class Reminders(RequestModel):
     channels: list[Literal["sms", "email"]] = Field(max_length=2)
     lead_minutes: list[int] = Field(min_length=1, max_length=3, examples=[[1440, 60]])
     quiet_hours: QuietHours | None = None
-
-
-class RemindersOut(ResponseModel):
-    channels: list[Literal["sms", "email"]]
-    lead_minutes: list[int]
-    quiet_hours: QuietHours | None
-
-
-class ContactChannel(ResponseModel):
-    status: Literal["pending", "verified", "opted_out"]
-    masked: str = Field(examples=["•••• 1234"])
-
-
-class Contact(ResponseModel):
-    sms: ContactChannel | None
-    email: ContactChannel | None
-
-
-class Me(ResponseModel):
-    member_id: str
-    group_id: str
-    handle: str
-    timezone: str
-    reminders: RemindersOut
-    contact: Contact
-    calendar_url: str | None = Field(description="null only while the service cannot read it")
-    country: str | None = Field(
-        description="ISO 3166-1 alpha-2: chosen, else from the time zone (null for UTC and the like); "
-        "chooses the crisis lines shown",
-        examples=["DE"],
-    )
-    muted_until: Instant | None = Field(
-        default=None, description="When the member's last mute ends; a past time means it has ended"
-    )
-    sms_countries: list[str] = Field(
-        default_factory=list, description="Countries whose numbers Hearth can text"
-    )
 
 
 class UpdateMe(RequestModel):
@@ -126,16 +83,7 @@ def _reminders(given: Reminders) -> preferences.ReminderPreferences:
 )
 def join(caller: Caller, body: JoinRequest, client_ip: str | None) -> Joined:
     joined = services().admission.join(caller, body.code, body.handle, body.timezone, client_ip)
-    return Joined.model_validate(joined)
-
-
-class InvitePreview(ResponseModel):
-    code: str
-    group_id: str
-    name: str
-    description: str = Field(description="The group's guidelines")
-    topic: str
-    full: bool = Field(description="The group has no free seat; joining would be refused")
+    return joined
 
 
 @routes.operation(
@@ -147,12 +95,12 @@ class InvitePreview(ResponseModel):
     errors=(410, 429),
 )
 def preview_invite(caller: Caller, code: str, client_ip: str | None) -> InvitePreview:
-    return InvitePreview.model_validate(services().admission.preview(code, client_ip))
+    return services().admission.preview(code, client_ip)
 
 
 @routes.operation("GET", "/v1/me", allowed=MEMBER, summary="The member's own profile", response=Me)
 def get_me(caller: Caller) -> Me:
-    return Me.model_validate(services().membership.me(caller))
+    return services().membership.me(caller)
 
 
 @routes.operation(
@@ -169,7 +117,7 @@ def update_me(caller: Caller, body: UpdateMe) -> Me:
     view = services().membership.update(
         caller, handle=body.handle, timezone=body.timezone, reminders=reminders, country=body.country
     )
-    return Me.model_validate(view)
+    return view
 
 
 @routes.operation("DELETE", "/v1/me", allowed=MEMBER, summary="Leave the group and erase my data", status=204)
@@ -190,7 +138,7 @@ def erase_me(caller: Caller) -> None:
 def put_contact(caller: Caller, body: PutContact, client_ip: str | None) -> Me:
     names = {"phone": "sms", "email": "email"}
     changes = {names[name]: getattr(body, name) for name in body.model_fields_set}
-    return Me.model_validate(services().contact.set(caller, changes, client_ip=client_ip))
+    return services().contact.set(caller, changes, client_ip=client_ip)
 
 
 @routes.operation(
@@ -203,7 +151,7 @@ def put_contact(caller: Caller, body: PutContact, client_ip: str | None) -> Me:
     errors=(409, 410),
 )
 def verify_contact(caller: Caller, body: VerifyContact) -> Me:
-    return Me.model_validate(services().contact.verify(caller, body.channel, body.code))
+    return services().contact.verify(caller, body.channel, body.code)
 
 
 @routes.operation(
@@ -247,7 +195,7 @@ class SignIn(RequestModel):
     errors=(409, 410),
 )
 def sign_in(caller: Caller, body: SignIn) -> Joined:
-    return Joined.model_validate(services().devices.sign_in(body.login))
+    return services().devices.sign_in(body.login)
 
 
 class SignInLink(RequestModel):
@@ -267,13 +215,6 @@ def send_sign_in_link(caller: Caller, body: SignInLink) -> None:
     services().devices.send_link(caller, body.channel)
 
 
-class Device(ResponseModel):
-    device_id: str
-    created_at: Instant
-    last_seen_at: Instant | None = Field(description="to the hour; null until first used")
-    current: bool = Field(description="the device making this request")
-
-
 class Devices(ResponseModel):
     devices: list[Device]
 
@@ -286,7 +227,7 @@ class Devices(ResponseModel):
     response=Devices,
 )
 def list_devices(caller: Caller) -> Devices:
-    return Devices(devices=[Device.model_validate(view) for view in services().devices.devices(caller)])
+    return Devices(devices=list(services().devices.devices(caller)))
 
 
 @routes.operation(

@@ -5,14 +5,20 @@ from typing import Literal
 from pydantic import Field
 
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
-from chalicelib.api.schemas import Instant, PlainText, QueryModel, RequestModel, ResponseModel
+from chalicelib.api.schemas import PlainText, QueryModel, RequestModel, ResponseModel
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.room import MAX_BODY, SEQ_PATTERN
+from chalicelib.responses import (
+    Alert,
+    AlertStatus,
+    AuditEntry,
+    Message,
+    Muted,
+    PostedMessage,
+)
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "room")
-
-AuthorRole = Literal["member", "facilitator"]  # who wrote a message or acted (`identity.Role` values)
 
 
 class NewMessage(RequestModel):
@@ -20,39 +26,6 @@ class NewMessage(RequestModel):
         min_length=1,
         description=f"1 to {MAX_BODY} characters after trimming; control characters are removed",
     )
-
-
-class Message(ResponseModel):
-    message_id: str
-    group_id: str
-    handle: str = Field(description="The author's handle (a facilitator's display name) when posted")
-    role: AuthorRole
-    body: str = Field(description="Plain text, never HTML")
-    created_at: Instant
-    mine: bool
-
-
-class CrisisResource(ResponseModel):
-    name: str
-    how: str
-    detail: str
-    tel: str | None = Field(default=None, description="A tel: URI to call", examples=["tel:988"])
-    sms: str | None = Field(
-        default=None, description="An sms: URI to text", examples=["sms:741741?body=HOME"]
-    )
-    url: str | None = Field(default=None, description="The service's own page")
-
-
-class PostedMessage(ResponseModel):
-    message: Message
-    resources: list[CrisisResource] | None = Field(
-        default=None, description="Only when the message reads as a crisis; shown to its writer alone"
-    )
-    notice: str | None = Field(
-        default=None,
-        description="For the writer alone: why a phone number or email in the message was hidden",
-    )
-    alerted: bool = Field(default=False, description="A facilitator was alerted (a crisis)")
 
 
 class Cursor(QueryModel):
@@ -81,26 +54,6 @@ class MuteMember(RequestModel):
     minutes: int = Field(ge=1, le=10080, description="Up to 7 days; the mute ends by itself")
 
 
-class Muted(ResponseModel):
-    member_id: str
-    muted_until: Instant
-
-
-AlertStatus = Literal["open", "handled"]
-
-
-class Alert(ResponseModel):
-    alert_id: str
-    kind: Literal["crisis", "report"]
-    message_id: str | None = Field(description="null: a crisis message that was refused (muted, too fast)")
-    created_at: Instant
-    category: str | None = Field(description="crisis: suicide or self_harm")
-    reason: str | None = Field(description="report: the reporter's words, if any")
-    status: AlertStatus
-    handled_at: Instant | None = Field(description="When a facilitator marked it handled")
-    handled_by: str | None = Field(description="The display name of the facilitator who handled it")
-
-
 class AlertQuery(Cursor):
     status: AlertStatus | Literal["all"] = Field(
         default="open", description="open (the queue), handled (the history) or all"
@@ -114,20 +67,6 @@ class HandleAlert(RequestModel):
 class AlertList(ResponseModel):
     alerts: list[Alert] = Field(description="Newest first; never the message text")
     next: str | None
-
-
-class AuditEntry(ResponseModel):
-    entry_id: str
-    action: Literal["message_hidden", "member_muted", "member_unmuted", "member_removed", "alert_handled"]
-    actor_id: str
-    actor_role: AuthorRole
-    actor_name: str | None
-    member_id: str | None = Field(description="Whom the action concerned")
-    handle: str | None
-    message_id: str | None
-    muted_until: Instant | None
-    alert_id: str | None = Field(description="alert_handled: which alert")
-    created_at: Instant
 
 
 class AuditTrail(ResponseModel):
@@ -145,7 +84,7 @@ class AuditTrail(ResponseModel):
 )
 def list_messages(caller: Caller, group_id: str, query: Cursor) -> MessagePage:
     page = services().room.messages(caller, group_id, query.before, query.limit)
-    return MessagePage(messages=[Message.model_validate(m) for m in page.items], next=page.next)
+    return MessagePage(messages=list(page.items), next=page.next)
 
 
 @routes.operation(
@@ -159,7 +98,7 @@ def list_messages(caller: Caller, group_id: str, query: Cursor) -> MessagePage:
     errors=(409, 429),
 )
 def post_message(caller: Caller, group_id: str, body: NewMessage) -> PostedMessage:
-    return PostedMessage.model_validate(services().room.post(caller, group_id, body.body))
+    return services().room.post(caller, group_id, body.body)
 
 
 @routes.operation(
@@ -198,7 +137,7 @@ def hide_message(caller: Caller, message_id: str) -> None:
     errors=(409,),
 )
 def mute_member(caller: Caller, group_id: str, member_id: str, body: MuteMember) -> Muted:
-    return Muted.model_validate(services().moderation.mute(caller, group_id, member_id, body.minutes))
+    return services().moderation.mute(caller, group_id, member_id, body.minutes)
 
 
 @routes.operation(
@@ -223,7 +162,7 @@ def unmute_member(caller: Caller, group_id: str, member_id: str) -> None:
 def list_alerts(caller: Caller, group_id: str, query: AlertQuery) -> AlertList:
     status = None if query.status == "all" else query.status
     page = services().moderation.alerts(caller, group_id, status, query.before, query.limit)
-    return AlertList(alerts=[Alert.model_validate(a) for a in page.items], next=page.next)
+    return AlertList(alerts=list(page.items), next=page.next)
 
 
 @routes.operation(
@@ -235,7 +174,7 @@ def list_alerts(caller: Caller, group_id: str, query: AlertQuery) -> AlertList:
     response=Alert,
 )
 def handle_alert(caller: Caller, group_id: str, alert_id: str, body: HandleAlert) -> Alert:
-    return Alert.model_validate(services().moderation.handle_alert(caller, group_id, alert_id))
+    return services().moderation.handle_alert(caller, group_id, alert_id)
 
 
 @routes.operation(
@@ -248,7 +187,7 @@ def handle_alert(caller: Caller, group_id: str, alert_id: str, body: HandleAlert
 )
 def list_audit(caller: Caller, group_id: str, query: Cursor) -> AuditTrail:
     page = services().moderation.audit(caller, group_id, query.before, query.limit)
-    return AuditTrail(entries=[AuditEntry.model_validate(e) for e in page.items], next=page.next)
+    return AuditTrail(entries=list(page.items), next=page.next)
 
 
 class LiveRoom(ResponseModel):

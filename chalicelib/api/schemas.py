@@ -13,9 +13,11 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.domain.timezones import TimezoneError, zone
+from chalicelib.responses import Instant as Instant  # the api's modules import both from here
+from chalicelib.responses import ResponseModel as ResponseModel
 
 
 class RequestModel(BaseModel):
@@ -26,10 +28,6 @@ class QueryModel(BaseModel):
     """Query strings: unknown parameters are ignored (caches and trackers add them)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
-
-
-class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", from_attributes=True, defer_build=True)
 
 
 class ErrorBody(ResponseModel):
@@ -60,12 +58,6 @@ def _iana(value: str) -> str:
 
 
 Timezone = Annotated[str, Field(max_length=64, examples=["America/New_York"]), AfterValidator(_iana)]
-
-Instant = Annotated[
-    datetime,
-    PlainSerializer(lambda value: value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
-    Field(description="ISO 8601 UTC instant", examples=["2026-12-01T00:00:00Z"]),
-]
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)

@@ -9,7 +9,6 @@ from pydantic import AfterValidator, Field, model_validator
 from chalicelib.api.routing import ANYONE, FACILITATOR, MEMBER, MEMBER_OR_FACILITATOR, Routes
 from chalicelib.api.schemas import (
     GivenInstant,
-    Instant,
     PlainText,
     QueryModel,
     RequestModel,
@@ -17,6 +16,13 @@ from chalicelib.api.schemas import (
     Timezone,
 )
 from chalicelib.domain.identity import Caller
+from chalicelib.responses import (
+    Attendance,
+    RsvpOut,
+    Series,
+    Session,
+    SessionList,
+)
 from chalicelib.services.container import services
 
 routes = Routes(__name__, "sessions")
@@ -71,48 +77,8 @@ class UpdateSeries(RequestModel):
     effective_from: GivenInstant | None = Field(default=None, description="Default: now")
 
 
-class Session(ResponseModel):
-    session_id: str
-    series_id: str
-    group_id: str
-    title: str
-    start: Instant
-    end: Instant
-    start_local: str
-    timezone: str
-    status: Literal["scheduled", "cancelled"]
-    capacity: int | None
-    going: int
-    waitlisted: int
-    my_rsvp: Literal["going", "waitlisted"] | None
-    position: int | None = Field(description="The caller's waitlist place")
-    moved_from: Instant | None = Field(default=None, description="Its start before it was moved")
-
-
-class Series(ResponseModel):
-    series_id: str
-    group_id: str
-    title: str
-    start_local: str
-    timezone: str
-    duration_minutes: int
-    rrule: str
-    capacity: int | None
-    conference_url: str | None = Field(description="Only for the group's facilitators")
-    status: Literal["active", "ended"]
-    next_sessions: list[Session] | None = None
-
-
 class SeriesList(ResponseModel):
     series: list[Series]
-
-
-class SessionList(ResponseModel):
-    sessions: list[Session]
-    next: Instant | None = Field(
-        default=None,
-        description="More sessions in the window (at most 200 per answer): ask again with this as `from`",
-    )
 
 
 class SessionWindow(QueryModel):
@@ -135,11 +101,6 @@ class UpdateSession(RequestModel):
         return self
 
 
-class RsvpOut(ResponseModel):
-    status: Literal["going", "waitlisted"]
-    position: int | None = None
-
-
 class JoinLink(ResponseModel):
     conference_url: str
 
@@ -155,7 +116,7 @@ class JoinLink(ResponseModel):
     errors=(409,),
 )
 def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
-    return Series.model_validate(services().series.create_series(caller, group_id, **body.model_dump()))
+    return services().series.create_series(caller, group_id, **body.model_dump())
 
 
 @routes.operation(
@@ -166,9 +127,7 @@ def create_series(caller: Caller, group_id: str, body: CreateSeries) -> Series:
     response=SeriesList,
 )
 def list_series(caller: Caller, group_id: str) -> SeriesList:
-    return SeriesList(
-        series=[Series.model_validate(s) for s in services().series.list_series(caller, group_id)]
-    )
+    return SeriesList(series=list(services().series.list_series(caller, group_id)))
 
 
 @routes.operation(
@@ -182,7 +141,7 @@ def list_series(caller: Caller, group_id: str) -> SeriesList:
 )
 def update_series(caller: Caller, series_id: str, body: UpdateSeries) -> Series:
     view = services().series.update_series(caller, series_id, body, body.effective_from)
-    return Series.model_validate(view)
+    return view
 
 
 @routes.operation(
@@ -205,13 +164,12 @@ def end_series(caller: Caller, series_id: str) -> None:
     response=SessionList,
 )
 def list_sessions(caller: Caller, group_id: str, query: SessionWindow) -> SessionList:
-    page = services().sessions.list_sessions(caller, group_id, query.from_, query.to)
-    return SessionList(sessions=[Session.model_validate(s) for s in page.sessions], next=page.next)
+    return services().sessions.list_sessions(caller, group_id, query.from_, query.to)
 
 
 @routes.operation("GET", "/v1/sessions/{session_id}", allowed=ANYONE, summary="A session", response=Session)
 def get_session(caller: Caller, session_id: str) -> Session:
-    return Session.model_validate(services().sessions.get_session(caller, session_id))
+    return services().sessions.get_session(caller, session_id)
 
 
 @routes.operation(
@@ -226,10 +184,8 @@ def get_session(caller: Caller, session_id: str) -> Session:
 def update_session(caller: Caller, session_id: str, body: UpdateSession) -> Session:
     sessions = services().sessions
     if body.status == "cancelled":
-        return Session.model_validate(sessions.cancel_session(caller, session_id))
-    return Session.model_validate(
-        sessions.move_session(caller, session_id, body.start_local, body.duration_minutes)
-    )
+        return sessions.cancel_session(caller, session_id)
+    return sessions.move_session(caller, session_id, body.start_local, body.duration_minutes)
 
 
 @routes.operation(
@@ -241,7 +197,7 @@ def update_session(caller: Caller, session_id: str, body: UpdateSession) -> Sess
     errors=(409,),
 )
 def rsvp(caller: Caller, session_id: str) -> RsvpOut:
-    return RsvpOut.model_validate(services().rsvps.rsvp(caller, session_id))
+    return services().rsvps.rsvp(caller, session_id)
 
 
 @routes.operation(
@@ -255,22 +211,6 @@ def cancel_rsvp(caller: Caller, session_id: str) -> None:
     services().rsvps.cancel_rsvp(caller, session_id)
 
 
-class GoingEntry(ResponseModel):
-    member_id: str
-    handle: str
-
-
-class WaitlistEntry(ResponseModel):
-    member_id: str
-    handle: str
-    position: int = Field(ge=1, description="1 is promoted first")
-
-
-class Attendance(ResponseModel):
-    going: list[GoingEntry] = Field(description="By handle")
-    waitlist: list[WaitlistEntry] = Field(description="In order")
-
-
 @routes.operation(
     "GET",
     "/v1/sessions/{session_id}/rsvps",
@@ -279,11 +219,7 @@ class Attendance(ResponseModel):
     response=Attendance,
 )
 def list_rsvps(caller: Caller, session_id: str) -> Attendance:
-    found = services().sessions.attendance(caller, session_id)
-    return Attendance(
-        going=[GoingEntry.model_validate(a) for a in found.going],
-        waitlist=[WaitlistEntry.model_validate(a) for a in found.waitlist],
-    )
+    return services().sessions.attendance(caller, session_id)
 
 
 @routes.operation(

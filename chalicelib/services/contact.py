@@ -21,7 +21,8 @@ from chalicelib.errors import ConflictError, ForbiddenError, GoneError, Validati
 from chalicelib.notify import pace
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
-from chalicelib.services.membership import MembershipService, MeView
+from chalicelib.responses import Me
+from chalicelib.services.membership import MembershipService
 from chalicelib.services.sms_policy import SmsPolicy
 from chalicelib.store.counters import CounterRepository
 from chalicelib.store.email import EmailSuppressions
@@ -78,7 +79,7 @@ class ContactService:
         changes: dict[str, str | None],
         now: datetime | None = None,
         client_ip: str | None = None,
-    ) -> MeView:
+    ) -> Me:
         """Apply contact changes: a value starts verification, None removes the channel."""
         now = now or datetime.now(UTC)
         member = self.membership.member(caller)
@@ -155,7 +156,7 @@ class ContactService:
                 outbound.email(value, subject, text)
         count("verification_codes_sent", channel=channel)
 
-    def verify(self, caller: Caller, channel: str, code: str, now: datetime | None = None) -> MeView:
+    def verify(self, caller: Caller, channel: str, code: str, now: datetime | None = None) -> Me:
         now = now or datetime.now(UTC)
         member = self.membership.member(caller)
         prefix = "phone" if channel == "sms" else "email"

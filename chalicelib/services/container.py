@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 if TYPE_CHECKING:
     from chalicelib.domain.identity import Caller
     from chalicelib.notify.queue import ReminderQueue
+    from chalicelib.responses import NextSession
     from chalicelib.services.contact import ContactService
     from chalicelib.services.devices import DeviceService
     from chalicelib.services.email_feedback import EmailFeedback
@@ -34,16 +35,23 @@ if TYPE_CHECKING:
     from chalicelib.services.room_moderation import RoomModeration
     from chalicelib.services.rsvps import RsvpService
     from chalicelib.services.series import SeriesService
-    from chalicelib.services.sessions import NextSession, SessionService, UpcomingSessions
+    from chalicelib.services.sessions import SessionService, UpcomingSessions
     from chalicelib.services.throttle import Admission
 
+_Built = TypeVar("_Built")
 _building = threading.RLock()  # `chalice local` serves on threads; a builder reads other services
 
 
-class _Service(cached_property):  # type: ignore[type-arg]
+class _Service(cached_property[_Built]):
     """A `cached_property` whose first build holds the container's lock (one build per service)."""
 
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> _Built: ...
+
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> _Built | Self:
         if instance is None:
             return self
         with _building:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib import crypto
@@ -23,7 +22,8 @@ from chalicelib.errors import ConflictError, GoneError, NotFoundError, RateLimit
 from chalicelib.ids import new_id
 from chalicelib.notify.senders import Sender, sender
 from chalicelib.observability import count
-from chalicelib.services.membership import MembershipService, NewMembership
+from chalicelib.responses import Device, Joined
+from chalicelib.services.membership import MembershipService
 from chalicelib.services.sms_policy import SmsPolicy
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import CounterRepository
@@ -42,14 +42,6 @@ LINK_LIFETIME = timedelta(minutes=15)
 LINKS_PER_HOUR = 3
 ATTEMPTS = 3  # a device signed in or out at the same moment makes the change read again
 TOO_MANY_LINKS = "Several sign-in links were sent just now. Please use the last one, or wait a little."
-
-
-@dataclass(frozen=True)
-class DeviceView:
-    device_id: str
-    created_at: datetime
-    last_seen_at: datetime | None
-    current: bool
 
 
 class DeviceService:
@@ -75,12 +67,12 @@ class DeviceService:
 
     # --- the member's devices ---------------------------------------------------------------
 
-    def devices(self, caller: Caller) -> list[DeviceView]:
+    def devices(self, caller: Caller) -> list[Device]:
         member = self.membership.member(caller)
         entries = device_entries(member)
         seen = self.credentials.many(entry["token_hash"] for entry in entries.values())
         views = [
-            DeviceView(
+            Device(
                 device_id=device_id,
                 created_at=datetime.fromisoformat(entry["created_at"]),
                 last_seen_at=None if (item := seen.get(entry["token_hash"])) is None else item.last_seen_at,
@@ -152,7 +144,7 @@ class DeviceService:
         )
         return f"{get_settings().public_base_url}/g/{member.group_id}#login={login}"
 
-    def sign_in(self, login: str, now: datetime | None = None) -> NewMembership:
+    def sign_in(self, login: str, now: datetime | None = None) -> Joined:
         """Exchange a sign-in link, once, for a token of its own; other devices stay signed in."""
         now = now or self.clock()
         token_hash = hash_token(login)
@@ -166,7 +158,13 @@ class DeviceService:
         else:
             token = self._new_device(member, item, now)
         count("sign_ins")
-        return NewMembership(member.member_id, member.group_id, member.handle, token, member.timezone)
+        return Joined(
+            member_id=member.member_id,
+            group_id=member.group_id,
+            handle=member.handle,
+            token=token,
+            timezone=member.timezone,
+        )
 
     def _new_device(self, member: MemberItem, login: LoginItem, now: datetime) -> str:
         token, device_id = new_token(Role.MEMBER), new_id("dev")

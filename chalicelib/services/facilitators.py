@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chalicelib import crypto
 from chalicelib.domain.contact import normalise_email
 from chalicelib.domain.identity import Role, hash_token, new_token
 from chalicelib.ids import new_id
+from chalicelib.responses import FacilitatorCreated
 from chalicelib.store.facilitators import FacilitatorRepository
-
-
-@dataclass(frozen=True)
-class NewFacilitator:
-    facilitator_id: str
-    display_name: str
-    token: str
 
 
 class FacilitatorService:
     def __init__(self, repository: FacilitatorRepository | None = None) -> None:
         self.repository = repository or FacilitatorRepository()
 
-    def create(self, display_name: str, email: str | None) -> NewFacilitator:
+    def create(self, display_name: str, email: str | None) -> FacilitatorCreated:
         token = new_token(Role.FACILITATOR)
         facilitator_id = new_id("fac")
         email_enc = email_hash = None
@@ -37,7 +29,7 @@ class FacilitatorService:
             email_enc=email_enc,
             email_hash=email_hash,
         )
-        return NewFacilitator(facilitator_id, display_name, token)
+        return FacilitatorCreated(facilitator_id=facilitator_id, display_name=display_name, token=token)
 
     def revoke(self, facilitator_id: str) -> None:
         """Every token of this facilitator stops working at once (401); their groups stay theirs."""

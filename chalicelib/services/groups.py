@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from chalicelib import responses
 from chalicelib.domain import labels, sms_text
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.domain.invites import Invite, new_code, normalise_code
 from chalicelib.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
+from chalicelib.responses import Group, InvitePreview, RosterEntry
 from chalicelib.settings import get_settings
 from chalicelib.store.facilitators import FacilitatorRepository
 from chalicelib.store.groups import (
@@ -35,53 +36,6 @@ ACCESS_OPEN = "open"
 DEFAULT_LABEL = "your session"
 MEMBER_CEILING = 1000  # keeps the group item (which holds every handle key) small
 DEFAULT_INVITE_HOURS = 7 * 24
-
-
-@dataclass(frozen=True)
-class InviteView:
-    code: str
-    url: str
-    sms_text: str
-    expires_at: datetime | None
-    max_uses: int | None
-    uses: int
-    active: bool
-
-
-@dataclass(frozen=True)
-class GroupView:
-    group_id: str
-    name: str
-    topic: str
-    description: str
-    timezone: str
-    access: str
-    listed: bool
-    max_members: int | None
-    member_count: int
-    session_label: str
-    join_code: str | None = None
-    next_session: Any = None
-    invite: InviteView | None = None
-
-
-@dataclass(frozen=True)
-class InvitePreviewView:
-    code: str
-    group_id: str
-    name: str
-    description: str
-    topic: str
-    full: bool
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    member_id: str
-    handle: str
-    role: str
-    joined_at: datetime | None = None  # these two only for the group's facilitators
-    muted_until: datetime | None = None
 
 
 def name_key(name: str) -> str:
@@ -104,9 +58,9 @@ def check_label(label: str, name: str, topic: str, description: str = "") -> Non
         raise ValidationError({"session_label": problem})
 
 
-def invite_view(invite: Invite, now: datetime) -> InviteView:
+def invite_view(invite: Invite, now: datetime) -> responses.Invite:
     base = get_settings().public_base_url
-    return InviteView(
+    return responses.Invite(
         code=invite.code,
         url=f"{base}/j/{invite.code}",
         sms_text=f"JOIN {invite.code}",
@@ -176,14 +130,14 @@ class GroupService:
 
     # --- views ---------------------------------------------------------------------------
 
-    def view(self, caller: Caller, group: GroupItem, now: datetime | None = None) -> GroupView:
+    def view(self, caller: Caller, group: GroupItem, now: datetime | None = None) -> Group:
         now = now or datetime.now(UTC)
         invite = None
         if self.is_facilitator(caller, group):
             current = self._current_invite(group)
             invite = None if current is None else invite_view(current.to_domain(), now)
         upcoming = None if self.upcoming is None else self.upcoming.next_session(caller, group.group_id)
-        return GroupView(
+        return Group(
             group_id=group.group_id,
             name=group.name,
             topic=group.topic,
@@ -222,7 +176,7 @@ class GroupService:
         listed: bool,
         max_members: int | None,
         session_label: str | None,
-    ) -> GroupView:
+    ) -> Group:
         topic = normalise_topic(topic)
         label = session_label or DEFAULT_LABEL
         check_label(label, name, topic, description)
@@ -290,7 +244,7 @@ class GroupService:
         expires_in_hours: int | None,
         max_uses: int | None,
         rotate: bool,
-    ) -> InviteView:
+    ) -> responses.Invite:
         group = self.managed(caller, group_id)
         hours = DEFAULT_INVITE_HOURS if expires_in_hours is None else expires_in_hours
         item = self._new_invite(group_id, caller, expires_in_hours=hours, max_uses=max_uses)
@@ -300,7 +254,7 @@ class GroupService:
                     self.invites.revoke(old)
         return invite_view(item.to_domain(), datetime.now(UTC))
 
-    def list_invites(self, caller: Caller, group_id: str) -> list[InviteView]:
+    def list_invites(self, caller: Caller, group_id: str) -> list[responses.Invite]:
         self.managed(caller, group_id)
         now = datetime.now(UTC)
         items = sorted(self.invites.for_group(group_id), key=lambda item: item.created_at, reverse=True)
@@ -317,7 +271,7 @@ class GroupService:
             )
         self.invites.revoke(item)
 
-    def preview_invite(self, raw_code: str) -> InvitePreviewView:
+    def preview_invite(self, raw_code: str) -> InvitePreview:
         """What an invite leads to, before joining, judged by the same rule joining applies."""
         code = normalise_code(raw_code)
         invite = None if code is None else self.invites.get(code)
@@ -329,7 +283,7 @@ class GroupService:
         if group is None:
             raise NotFoundError("No group has this invite code.")
         seats = None if group.max_members is None else int(group.max_members)
-        return InvitePreviewView(
+        return InvitePreview(
             code=invite.code,
             group_id=group.group_id,
             name=group.name,
@@ -342,20 +296,20 @@ class GroupService:
         group = self.groups.get(group_id)
         return group.session_label if group is not None else DEFAULT_LABEL
 
-    def get(self, caller: Caller, group_id: str) -> GroupView:
+    def get(self, caller: Caller, group_id: str) -> Group:
         return self.view(caller, self.visible(caller, group_id))
 
-    def facilitated(self, caller: Caller) -> list[GroupView]:
+    def facilitated(self, caller: Caller) -> list[Group]:
         """Every group the caller facilitates, listed or not, by name."""
         if caller.role is not Role.FACILITATOR or not caller.subject_id:
             raise ForbiddenError("Only facilitators run groups.")
         return [self.view(caller, item) for item in self.groups.facilitated_by(caller.subject_id)]
 
-    def directory(self, caller: Caller, topic: str | None) -> list[GroupView]:
+    def directory(self, caller: Caller, topic: str | None) -> list[Group]:
         topic_key = normalise_topic(topic) if topic else None
         return [self.view(caller, item) for item in self.groups.listed(topic_key)]
 
-    def update(self, caller: Caller, group_id: str, changes: Mapping[str, Any]) -> GroupView:
+    def update(self, caller: Caller, group_id: str, changes: Mapping[str, Any]) -> Group:
         """A partial update: a field left out of `changes` stays as it is, and so does a null one,
         except `max_members`, which null removes."""
         group = self.managed(caller, group_id)
@@ -402,13 +356,15 @@ class GroupService:
         entries = []
         for item in items:
             if isinstance(item, StaffItem):
-                entries.append(RosterEntry(item.facilitator_id, item.display_name, "facilitator"))
+                entries.append(
+                    RosterEntry(member_id=item.facilitator_id, handle=item.display_name, role="facilitator")
+                )
             elif isinstance(item, MemberItem) and item.status == ACTIVE:
                 entries.append(
                     RosterEntry(
-                        item.member_id,
-                        item.handle,
-                        "member",
+                        member_id=item.member_id,
+                        handle=item.handle,
+                        role="member",
                         joined_at=item.created_at if staff_view else None,
                         muted_until=item.muted_until if staff_view else None,
                     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +30,7 @@ from chalicelib.errors import (
 )
 from chalicelib.ids import new_id
 from chalicelib.observability import count, logger
+from chalicelib.responses import ContactChannel, Joined, Me
 from chalicelib.services.groups import MEMBER_CEILING, GroupService
 from chalicelib.services.sms_policy import phone_hash
 from chalicelib.settings import get_settings
@@ -50,35 +50,6 @@ from chalicelib.store.members import (
 GENERATED_ATTEMPTS = 6
 FEED_TOKEN_BYTES = 24
 DEVICE_RACE_ATTEMPTS = 3  # a device signing in during erasure or removal makes it read again
-
-
-@dataclass(frozen=True)
-class NewMembership:
-    member_id: str
-    group_id: str
-    handle: str
-    token: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class ContactStatus:
-    status: str
-    masked: str
-
-
-@dataclass(frozen=True)
-class MeView:
-    member_id: str
-    group_id: str
-    handle: str
-    timezone: str
-    reminders: dict[str, Any]
-    contact: dict[str, ContactStatus | None]
-    calendar_url: str | None
-    country: str | None  # chosen, else from the time zone; chooses the crisis lines shown
-    muted_until: datetime | None  # when the last mute ends (or ended)
-    sms_countries: list[str]  # where Hearth can text: the phone entry says so before a number is typed
 
 
 UNREADABLE = "••••"  # what a sealed value shows while the configured key cannot open it
@@ -159,7 +130,7 @@ class MembershipService:
         *,
         phone: str | None = None,
         now: datetime | None = None,
-    ) -> NewMembership:
+    ) -> Joined:
         """Join a group with an invite code; `phone` (E.164) for a join texted from that number."""
         now = now or datetime.now(UTC)
         code = normalise_code(raw_code)
@@ -207,7 +178,7 @@ class MembershipService:
 
     def _enrol(
         self, code: str, group_id: str, handle: str, key: str, timezone: str, phone: str | None, now: datetime
-    ) -> NewMembership:
+    ) -> Joined:
         """One transaction: the invite use, the seat and handle, the membership, its credentials."""
         member_id, device_id = new_id("mem"), new_id("dev")
         token = new_token(Role.MEMBER)
@@ -250,7 +221,7 @@ class MembershipService:
                 else self.groups.refusal(group_id, key, member.phone_hash)
             ),
         )
-        return NewMembership(member_id, group_id, handle, token, timezone)
+        return Joined(member_id=member_id, group_id=group_id, handle=handle, token=token, timezone=timezone)
 
     def phone_banned(self, group_id: str, hashed: str) -> bool:
         """Whether a facilitator removed a member with this phone (blind index) from the group."""
@@ -270,19 +241,19 @@ class MembershipService:
             raise ForbiddenError("You were removed from this group.", code="removed")
         return found
 
-    def view(self, member: MemberItem) -> MeView:
-        contact: dict[str, ContactStatus | None] = {"sms": None, "email": None}
+    def view(self, member: MemberItem) -> Me:
+        contact: dict[str, ContactChannel | None] = {"sms": None, "email": None}
         if member.phone_enc is not None:
             phone = _opened("phone", member.phone_enc)
-            contact["sms"] = ContactStatus(
-                member.phone_status or "pending", mask_phone(phone) if phone else UNREADABLE
+            contact["sms"] = ContactChannel(
+                status=member.phone_status or "pending", masked=mask_phone(phone) if phone else UNREADABLE
             )
         if member.email_enc is not None:
             email = _opened("email", member.email_enc)
-            contact["email"] = ContactStatus(
-                member.email_status or "pending", mask_email(email) if email else UNREADABLE
+            contact["email"] = ContactChannel(
+                status=member.email_status or "pending", masked=mask_email(email) if email else UNREADABLE
             )
-        return MeView(
+        return Me(
             member_id=member.member_id,
             group_id=member.group_id,
             handle=member.handle,
@@ -295,7 +266,7 @@ class MembershipService:
             sms_countries=sorted(get_settings().sms_countries),
         )
 
-    def me(self, caller: Caller) -> MeView:
+    def me(self, caller: Caller) -> Me:
         return self.view(self.member(caller))
 
     def update(
@@ -306,7 +277,7 @@ class MembershipService:
         timezone: str | None,
         reminders: preferences.ReminderPreferences | None,
         country: str | None = None,
-    ) -> MeView:
+    ) -> Me:
         member = self.member(caller)
         if timezone is not None:
             checked_timezone(timezone)

@@ -19,6 +19,7 @@ from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import DependencyError, ForbiddenError, NotFoundError, ValidationError
 from chalicelib.observability import count
+from chalicelib.responses import Session
 from chalicelib.store.sessions import (
     SCHEDULED,
     SeriesItem,
@@ -77,25 +78,6 @@ class NoNotices:
 
     def deliver(self, bodies: list[str]) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class SessionView:
-    session_id: str
-    series_id: str
-    group_id: str
-    title: str
-    start: datetime
-    end: datetime
-    start_local: str
-    timezone: str
-    status: str
-    capacity: int | None
-    going: int
-    waitlisted: int
-    my_rsvp: str | None
-    position: int | None
-    moved_from: datetime | None = None  # the start it had before a facilitator moved it
 
 
 @dataclass(frozen=True)
@@ -160,7 +142,7 @@ def find(
     return Occurrence(item, original, stored)
 
 
-def session_view(caller: Caller, occurrence: Occurrence) -> SessionView:
+def session_view(caller: Caller, occurrence: Occurrence) -> Session:
     start = occurrence.start
     going, waitlist = occurrence.going, occurrence.waitlist
     mine = None
@@ -172,7 +154,7 @@ def session_view(caller: Caller, occurrence: Occurrence) -> SessionView:
             mine = "waitlisted"
             position = waitlist.index(caller.subject_id) + 1
     series = occurrence.series
-    return SessionView(
+    return Session(
         session_id=occurrence.session_id,
         series_id=series.series_id,
         group_id=series.group_id,

@@ -30,6 +30,7 @@ from chalicelib.errors import (
 )
 from chalicelib.notify.senders import Sender, SendError, sender
 from chalicelib.observability import count, logger
+from chalicelib.responses import PostedMessage
 from chalicelib.services.groups import GroupService
 from chalicelib.services.room_live import RoomLive
 from chalicelib.services.room_views import (
@@ -37,7 +38,6 @@ from chalicelib.services.room_views import (
     MEMBER,
     Clock,
     Listing,
-    Posted,
     iso,
     live_registry,
     message_view,
@@ -130,7 +130,7 @@ class RoomService:
 
     # --- messages ------------------------------------------------------------------------
 
-    def post(self, caller: Caller, group_id: str, raw_body: str) -> Posted:
+    def post(self, caller: Caller, group_id: str, raw_body: str) -> PostedMessage:
         """Post as a member (not muted) or a facilitator; a member's crisis gets help at once.
 
         Help does not wait for permission: a muted or rate-limited member whose message reads
@@ -160,7 +160,7 @@ class RoomService:
         if assessment.flagged:
             self._record_crisis(group_id, message.message_id, assessment.category, now, write=False)
         self.live.message(group_id, live, message, now)
-        return Posted(
+        return PostedMessage(
             message=message_view(message, caller),
             resources=crisis_lines.for_country(author.country) if assessment.flagged else None,
             notice=rules.MASKED_NOTICE if masked else None,

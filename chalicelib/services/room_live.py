@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,7 +18,7 @@ from chalicelib.errors import ForbiddenError, UnauthorizedError, ValidationError
 from chalicelib.notify.live import WebsocketPusher
 from chalicelib.observability import count
 from chalicelib.services.groups import GroupService
-from chalicelib.services.room_views import Clock, iso, message_view, utcnow
+from chalicelib.services.room_views import Clock, message_view, utcnow
 from chalicelib.settings import get_settings
 from chalicelib.store.room import LiveRoomItem, MessageItem, RoomRepository
 
@@ -81,7 +80,7 @@ class RoomLive:
         def render(connection: LiveConnection) -> str:
             viewer = Caller(Role(connection.role), subject_id=connection.subject_id)
             view = message_view(item, viewer)
-            message = {**asdict(view), "created_at": iso(view.created_at)}
+            message = view.model_dump(mode="json")  # as the REST answer shows it
             return json.dumps({"type": "message", "message": message}, ensure_ascii=False)
 
         self._push(group_id, live, render, now)

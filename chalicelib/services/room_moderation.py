@@ -15,15 +15,13 @@ from chalicelib.domain import room as rules
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.observability import count
+from chalicelib.responses import Alert, FacilitatedGroup, Muted
 from chalicelib.services.groups import GroupService
 from chalicelib.services.room_live import RoomLive
 from chalicelib.services.room_views import (
     MEMBER,
-    AlertView,
     Clock,
-    FacilitatedGroup,
     Listing,
-    MuteView,
     alert_view,
     audit_view,
     live_registry,
@@ -144,7 +142,7 @@ class RoomModeration:
             raise NotFoundError("No such member in this group.")
         return actor_name, member
 
-    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> MuteView:
+    def mute(self, caller: Caller, group_id: str, member_id: str, minutes: int) -> Muted:
         """A facilitator mutes a member for a while; it ends by itself."""
         actor_name, member = self._moderated(caller, group_id, member_id)
         if member.status != ACTIVE:
@@ -163,7 +161,7 @@ class RoomModeration:
         )
         self.room.mute(member, until, audit)
         count("mutes")
-        return MuteView(member_id=member_id, muted_until=until)
+        return Muted(member_id=member_id, muted_until=until)
 
     def unmute(self, caller: Caller, group_id: str, member_id: str) -> None:
         """A facilitator ends a member's mute now; recorded only when there was one to end."""
@@ -235,7 +233,7 @@ class RoomModeration:
         page = self.room.alerts(group_id, status=status, before=before, limit=limit, now=self.clock())
         return Listing([alert_view(item) for item in page.items], page.next)
 
-    def handle_alert(self, caller: Caller, group_id: str, alert_id: str) -> AlertView:
+    def handle_alert(self, caller: Caller, group_id: str, alert_id: str) -> Alert:
         """Mark an alert handled (who, when) in the audit trail; handling it again changes nothing."""
         found = self.room.fetch([keys.group(group_id), keys.staff(group_id, caller.subject_id or "")])
         _, actor_name = staff_name(self.groups, caller, group_id, found)

@@ -9,13 +9,16 @@ Posting (`services.room`), moderation (`services.room_moderation`) and live push
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ForbiddenError, NotFoundError
-from chalicelib.services.groups import GroupService, GroupView
+from chalicelib.responses import Alert, AuditEntry, Message
+from chalicelib.services.groups import GroupService
 from chalicelib.settings import get_settings
 from chalicelib.store import keys
 from chalicelib.store.groups import GroupItem, StaffItem
@@ -31,40 +34,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-View = TypeVar("View", bound="DataclassInstance")
+View = TypeVar("View", bound=BaseModel)
 
 
 def project(view: type[View], source: object, **overrides: Any) -> View:
-    """A view dataclass from the attributes of the same names on `source`, except `overrides`."""
-    values = {f.name: getattr(source, f.name) for f in fields(view) if f.name not in overrides}
-    return view(**values, **overrides)
+    """A response shape from the attributes of the same names on `source`, except `overrides`."""
+    values = {name: getattr(source, name) for name in view.model_fields if name not in overrides}
+    return view.model_validate({**values, **overrides})
 
 
-@dataclass(frozen=True)
-class MessageView:
-    message_id: str
-    group_id: str
-    handle: str
-    role: str
-    body: str
-    created_at: datetime
-    mine: bool
-
-
-def message_view(item: MessageItem, caller: Caller) -> MessageView:
+def message_view(item: MessageItem, caller: Caller) -> Message:
     mine = item.author_id == caller.subject_id and caller.role.value == item.author_role
-    return project(MessageView, item, role=item.author_role, mine=mine)
-
-
-@dataclass(frozen=True)
-class Posted:
-    message: MessageView
-    resources: list[dict[str, str]] | None
-    notice: str | None = None  # told to the writer alone: why their words were changed
-    alerted: bool = False  # the post alerted a facilitator (a crisis)
+    return project(Message, item, role=item.author_role, mine=mine)
 
 
 @dataclass(frozen=True)
@@ -73,51 +54,12 @@ class Listing:
     next: str | None
 
 
-@dataclass(frozen=True)
-class AlertView:
-    alert_id: str
-    kind: str
-    message_id: str | None
-    created_at: datetime
-    category: str | None
-    reason: str | None
-    status: str
-    handled_at: datetime | None
-    handled_by: str | None
+def alert_view(item: AlertItem) -> Alert:
+    return project(Alert, item, kind=item.alert_kind, status=item.status or OPEN)
 
 
-def alert_view(item: AlertItem) -> AlertView:
-    return project(AlertView, item, kind=item.alert_kind, status=item.status or OPEN)
-
-
-@dataclass(frozen=True)
-class AuditView:
-    entry_id: str
-    action: str
-    actor_id: str
-    actor_role: str
-    actor_name: str | None
-    member_id: str | None
-    handle: str | None
-    message_id: str | None
-    muted_until: datetime | None
-    alert_id: str | None
-    created_at: datetime
-
-
-def audit_view(item: AuditItem) -> AuditView:
-    return project(AuditView, item)
-
-
-@dataclass(frozen=True)
-class MuteView:
-    member_id: str
-    muted_until: datetime
-
-
-@dataclass(frozen=True)
-class FacilitatedGroup(GroupView):
-    open_alerts: int = 0
+def audit_view(item: AuditItem) -> AuditEntry:
+    return project(AuditEntry, item)
 
 
 def iso(instant: datetime) -> str:

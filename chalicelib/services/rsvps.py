@@ -7,13 +7,13 @@ head in the same write that frees it. Erasure and removal give seats back the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.observability import count
+from chalicelib.responses import RsvpOut
 from chalicelib.services.occurrences import (
     MAX_MOVE,
     Clock,
@@ -26,12 +26,6 @@ from chalicelib.services.occurrences import (
     utcnow,
 )
 from chalicelib.store.sessions import CANCELLED, SeriesItem, SeriesRepository, SessionRepository
-
-
-@dataclass(frozen=True)
-class Rsvp:
-    status: str
-    position: int | None = None
 
 
 class RsvpService:
@@ -47,7 +41,7 @@ class RsvpService:
         self.notices = notices or NoNotices()
         self.clock = clock
 
-    def rsvp(self, caller: Caller, session_id: str) -> Rsvp:
+    def rsvp(self, caller: Caller, session_id: str) -> RsvpOut:
         """Going if a seat is free, else on the waitlist; calling again changes nothing."""
         member_id, series, original = self._mine(caller, session_id)
         series_id = series.series_id
@@ -60,7 +54,7 @@ class RsvpService:
             raise NotFoundError("No such session.")
         if self.sessions.take_seat(series, session_id, original, member_id, now):
             count("rsvps", status="going")
-            return Rsvp("going")
+            return RsvpOut(status="going")
         current = self._explain(series_id, original, member_id, now)
         if current is not None:
             return current
@@ -71,22 +65,22 @@ class RsvpService:
                 return current
             raise ConflictError("refused")
         count("rsvps", status="waitlisted")
-        return Rsvp("waitlisted", list(item.waitlist or ()).index(member_id) + 1)
+        return RsvpOut(status="waitlisted", position=list(item.waitlist or ()).index(member_id) + 1)
 
     def _stored_later(self, series_id: str, original: datetime, now: datetime) -> bool:
         stored = self.sessions.get(series_id, original)
         return stored is not None and stored.start > now
 
-    def _explain(self, series_id: str, original: datetime, member_id: str, now: datetime) -> Rsvp | None:
+    def _explain(self, series_id: str, original: datetime, member_id: str, now: datetime) -> RsvpOut | None:
         """Why an RSVP write was refused: already in (idempotent), or a 409; None if simply full."""
         item = self.sessions.get(series_id, original, consistent=True)
         if item is None:
             return None
         if member_id in (item.going or set()):
-            return Rsvp("going")
+            return RsvpOut(status="going")
         waitlist = list(item.waitlist or ())
         if member_id in waitlist:
-            return Rsvp("waitlisted", waitlist.index(member_id) + 1)
+            return RsvpOut(status="waitlisted", position=waitlist.index(member_id) + 1)
         if item.status == CANCELLED:
             raise ConflictError("This session is cancelled.", code="session_cancelled")
         if item.start <= now:

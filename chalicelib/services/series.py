@@ -8,7 +8,6 @@ local date, and are told; otherwise they are told it is off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -17,6 +16,7 @@ from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.observability import count
+from chalicelib.responses import Series
 from chalicelib.services.groups import GroupService
 from chalicelib.services.occurrences import (
     HORIZON,
@@ -25,7 +25,6 @@ from chalicelib.services.occurrences import (
     NoNotices,
     Occurrence,
     SessionNotices,
-    SessionView,
     deliver,
     is_occurrence,
     moved_from,
@@ -48,21 +47,6 @@ NEXT_SESSIONS = 5
 # Bounded work per request: a group's active series.
 MAX_ACTIVE_SERIES = 10  # support groups meet a few times a week; this bounds every expansion
 DEFAULT_TITLE = "Group session"
-
-
-@dataclass(frozen=True)
-class SeriesView:
-    series_id: str
-    group_id: str
-    title: str
-    start_local: str
-    timezone: str
-    duration_minutes: int
-    rrule: str
-    capacity: int | None
-    conference_url: str | None
-    status: str
-    next_sessions: list[SessionView] | None = None
 
 
 class SeriesChanges(Protocol):
@@ -141,7 +125,7 @@ class SeriesService:
         rrule: str,
         capacity: int | None,
         conference_url: str | None,
-    ) -> SeriesView:
+    ) -> Series:
         group = self.groups.managed(caller, group_id)
         start, rule = self._checked(start_local, timezone, rrule, duration_minutes)
         active = [series for series in self.series.for_group(group_id) if series.ended_at is None]
@@ -195,7 +179,7 @@ class SeriesService:
         self.materialise(item, self.clock() + HORIZON)
         return item
 
-    def list_series(self, caller: Caller, group_id: str) -> list[SeriesView]:
+    def list_series(self, caller: Caller, group_id: str) -> list[Series]:
         self.groups.inside(caller, group_id)
         return [self.series_view(caller, item, with_next=True) for item in self.series.for_group(group_id)]
 
@@ -207,7 +191,7 @@ class SeriesService:
 
     def update_series(
         self, caller: Caller, series_id: str, changes: SeriesChanges, effective_from: datetime | None
-    ) -> SeriesView:
+    ) -> Series:
         """Change this and following sessions.
 
         Title, duration, capacity and link change in place. A change to when sessions
@@ -381,7 +365,7 @@ class SeriesService:
             written += self.materialise(item, until)
         return written
 
-    def series_view(self, caller: Caller, item: SeriesItem, with_next: bool = False) -> SeriesView:
+    def series_view(self, caller: Caller, item: SeriesItem, with_next: bool = False) -> Series:
         upcoming = None
         if with_next:
             now = self.clock()
@@ -395,7 +379,7 @@ class SeriesService:
                 upcoming.append(session_view(caller, Occurrence(item, found.original_start, None)))
                 cursor = found.original_start + timedelta(minutes=1)
         is_facilitator = caller.role is Role.FACILITATOR
-        return SeriesView(
+        return Series(
             series_id=item.series_id,
             group_id=item.group_id,
             title=item.title,

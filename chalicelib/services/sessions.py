@@ -6,7 +6,7 @@ Series live in `series.py`, RSVPs in `rsvps.py`; what they share in `occurrences
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain import recurrence
@@ -20,6 +20,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.observability import count
+from chalicelib.responses import Attendance, GoingEntry, NextSession, Session, SessionList, WaitlistEntry
 from chalicelib.services.groups import GroupService
 from chalicelib.services.occurrences import (
     HORIZON,
@@ -28,7 +29,6 @@ from chalicelib.services.occurrences import (
     NoNotices,
     Occurrence,
     SessionNotices,
-    SessionView,
     deliver,
     find,
     member_of,
@@ -56,33 +56,6 @@ MAX_SESSIONS_PER_PAGE = 200  # a page ends before a start time; `next` is where 
 NEXT_SESSION_READ = 2 * MAX_ACTIVE_SERIES  # stored sessions read to find a group's next one
 
 
-@dataclass(frozen=True)
-class SessionPage:
-    sessions: list[SessionView]
-    next: datetime | None  # pass as `from` (same `to`) for the rest of the window
-
-
-@dataclass(frozen=True)
-class NextSession:
-    session_id: str
-    start: datetime
-    start_local: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class Attendee:
-    member_id: str
-    handle: str
-    position: int | None = None
-
-
-@dataclass(frozen=True)
-class Attendance:
-    going: list[Attendee]
-    waitlist: list[Attendee]
-
-
 class UpcomingSessions:
     """A group's next scheduled session, for the group's own view."""
 
@@ -105,7 +78,10 @@ class UpcomingSessions:
         first = min(upcoming, key=lambda item: item.start)
         local = recurrence.utc_to_local(first.start, first.timezone)
         return NextSession(
-            first.session_id, first.start, recurrence.format_start_local(local), first.timezone
+            session_id=first.session_id,
+            start=first.start,
+            start_local=recurrence.format_start_local(local),
+            timezone=first.timezone,
         )
 
 
@@ -126,13 +102,13 @@ class SessionService:
         self.notices = notices or NoNotices()
         self.clock = clock
 
-    def get_session(self, caller: Caller, session_id: str) -> SessionView:
+    def get_session(self, caller: Caller, session_id: str) -> Session:
         occurrence, _group = self._visible_occurrence(caller, session_id)
         return session_view(caller, occurrence)
 
     def list_sessions(
         self, caller: Caller, group_id: str, start: datetime | None, end: datetime | None
-    ) -> SessionPage:
+    ) -> SessionList:
         now = self.clock()
         start = start or now
         end = end or start + DEFAULT_WINDOW
@@ -146,7 +122,7 @@ class SessionService:
         if len(found) > MAX_SESSIONS_PER_PAGE:  # cut before a start time, so `next` repeats none
             next_from = found[MAX_SESSIONS_PER_PAGE].start
             page = [o for o in found[:MAX_SESSIONS_PER_PAGE] if o.start < next_from]
-        return SessionPage([session_view(caller, o) for o in page], next_from)
+        return SessionList(sessions=[session_view(caller, o) for o in page], next=next_from)
 
     def occurrences(self, group_id: str, start: datetime, end: datetime) -> list[Occurrence]:
         """Every session of a group starting in [start, end), stored exceptions applied."""
@@ -180,7 +156,7 @@ class SessionService:
         group = self.groups.visible(caller, occurrence.series.group_id)
         return occurrence, group
 
-    def cancel_session(self, caller: Caller, session_id: str) -> SessionView:
+    def cancel_session(self, caller: Caller, session_id: str) -> Session:
         occurrence = find(self.series, self.sessions, session_id)
         self.groups.managed(caller, occurrence.series.group_id)
         if occurrence.start <= self.clock():
@@ -196,7 +172,7 @@ class SessionService:
 
     def move_session(
         self, caller: Caller, session_id: str, start_local: str | None, duration_minutes: int | None
-    ) -> SessionView:
+    ) -> Session:
         occurrence = find(self.series, self.sessions, session_id)
         self.groups.managed(caller, occurrence.series.group_id)
         series = occurrence.series
@@ -237,12 +213,16 @@ class SessionService:
         self.groups.managed(caller, group_id)
         going, waitlist = occurrence.going, occurrence.waitlist
         found = self.members.many(group_id, going | set(waitlist))
-        people = [Attendee(member_id, found[member_id].handle) for member_id in going if member_id in found]
+        people = [
+            GoingEntry(member_id=member_id, handle=found[member_id].handle)
+            for member_id in going
+            if member_id in found
+        ]
         queue = [member_id for member_id in waitlist if member_id in found]
         return Attendance(
             going=sorted(people, key=lambda person: person.handle.casefold()),
             waitlist=[
-                Attendee(member_id, found[member_id].handle, position)
+                WaitlistEntry(member_id=member_id, handle=found[member_id].handle, position=position)
                 for position, member_id in enumerate(queue, start=1)
             ],
         )

@@ -23,8 +23,9 @@ from chalicelib import crypto
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.invites import normalise_code
 from chalicelib.errors import NotFoundError, RateLimitedError
-from chalicelib.services.groups import GroupService, InvitePreviewView
-from chalicelib.services.membership import MembershipService, NewMembership
+from chalicelib.responses import InvitePreview, Joined
+from chalicelib.services.groups import GroupService
+from chalicelib.services.membership import MembershipService
 from chalicelib.store.counters import CounterRepository
 
 HOUR = 3600
@@ -54,7 +55,7 @@ class Admission:
         self.counters = counters or CounterRepository()
         self.clock = clock
 
-    def preview(self, raw_code: str, client_ip: str | None) -> InvitePreviewView:
+    def preview(self, raw_code: str, client_ip: str | None) -> InvitePreview:
         return self._guessing(raw_code, client_ip, lambda: self.groups.preview_invite(raw_code))
 
     def join(
@@ -64,8 +65,8 @@ class Admission:
         handle: str | None,
         timezone: str | None,
         client_ip: str | None,
-    ) -> NewMembership:
-        def admit() -> NewMembership:
+    ) -> Joined:
+        def admit() -> Joined:
             code = normalise_code(raw_code)
             invite = None if code is None else self.membership.invites.get(code)
             if invite is not None and client_ip:

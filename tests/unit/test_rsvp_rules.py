@@ -9,7 +9,8 @@ import pytest
 from chalicelib.domain import recurrence
 from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError
-from chalicelib.services.rsvps import Rsvp, RsvpService
+from chalicelib.responses import RsvpOut
+from chalicelib.services.rsvps import RsvpService
 from tests.contracts.rsvp_store import NOW, START, RsvpStoreContract
 from tests.fakes import InMemorySeriesRepository, InMemorySessionRepository
 
@@ -33,7 +34,12 @@ def test_members_go_while_seats_last_then_wait_in_order(rsvps):
 
     answers = [rsvps.rsvp(member(m), session_id) for m in ("mem_a", "mem_b", "mem_c", "mem_d")]
 
-    assert answers == [Rsvp("going"), Rsvp("going"), Rsvp("waitlisted", 1), Rsvp("waitlisted", 2)]
+    assert answers == [
+        RsvpOut(status="going"),
+        RsvpOut(status="going"),
+        RsvpOut(status="waitlisted", position=1),
+        RsvpOut(status="waitlisted", position=2),
+    ]
 
 
 def test_rsvp_again_changes_nothing(rsvps):
@@ -43,7 +49,7 @@ def test_rsvp_again_changes_nothing(rsvps):
 
     again = [rsvps.rsvp(member("mem_a"), session_id), rsvps.rsvp(member("mem_b"), session_id)]
 
-    assert again == [Rsvp("going"), Rsvp("waitlisted", 1)]
+    assert again == [RsvpOut(status="going"), RsvpOut(status="waitlisted", position=1)]
 
 
 def test_a_seat_given_up_goes_to_the_first_waiting(rsvps):
@@ -53,8 +59,8 @@ def test_a_seat_given_up_goes_to_the_first_waiting(rsvps):
 
     rsvps.cancel_rsvp(member("mem_a"), session_id)
 
-    assert rsvps.rsvp(member("mem_b"), session_id) == Rsvp("going")
-    assert rsvps.rsvp(member("mem_c"), session_id) == Rsvp("waitlisted", 1)
+    assert rsvps.rsvp(member("mem_b"), session_id) == RsvpOut(status="going")
+    assert rsvps.rsvp(member("mem_c"), session_id) == RsvpOut(status="waitlisted", position=1)
 
 
 def test_erasure_takes_a_member_off_and_promotes_whoever_waits(rsvps):
@@ -64,7 +70,7 @@ def test_erasure_takes_a_member_off_and_promotes_whoever_waits(rsvps):
 
     rsvps.forget_member("grp_contract", "mem_a")
 
-    assert rsvps.rsvp(member("mem_b"), session_id) == Rsvp("going")
+    assert rsvps.rsvp(member("mem_b"), session_id) == RsvpOut(status="going")
 
 
 def test_a_session_of_another_group_is_not_found(rsvps):
