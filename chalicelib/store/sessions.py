@@ -309,9 +309,10 @@ class SessionRepository:
     def materialise(self, series: SeriesItem, session_id: str, original_start: datetime) -> bool:
         """Store one session where the reminder sweep finds it; False if it was cancelled or moved
         meanwhile (its own index entry stands)."""
-        untouched = SessionItem.pk.does_not_exist() | (
-            (SessionItem.status == SCHEDULED) & (SessionItem.moved == 0)
-        )
+        # `moved` is written only by a move: an item stored by an RSVP before it was materialised
+        # has none, and is still one to materialise (else no reminder would ever find it)
+        not_moved = SessionItem.moved.does_not_exist() | (SessionItem.moved == 0)
+        untouched = SessionItem.pk.does_not_exist() | ((SessionItem.status == SCHEDULED) & not_moved)
         change = index_actions(session_id, original_start)
         return self._unless_refused(series, session_id, original_start, change, untouched) is not None
 
