@@ -42,6 +42,7 @@ from chalicelib.store.sessions import (
     SessionItem,
     SessionRepository,
     Shape,
+    Tell,
 )
 
 NEXT_SESSIONS = 5
@@ -270,8 +271,9 @@ class SeriesService:
             self.materialise(item, now + HORIZON)
             return self.series_view(caller, item, with_next=True)
 
+        self._end(item, split_at, reason="split")
+        # read once the series has ended: a session stored until then is among them
         before = self.sessions.in_series(item.series_id, split_at - MAX_MOVE)
-        self._end(item, split_at, reason="split", notify=False)
         successor = self._new_series(
             group,
             title=title,
@@ -344,20 +346,28 @@ class SeriesService:
         if item.status == ACTIVE:
             self._end(item, self.clock(), reason="ended")
 
-    def _end(self, item: SeriesItem, at: datetime, *, reason: str, notify: bool = True) -> None:
-        """Stop `item` before `at`: its rule keeps only earlier sessions; stored later ones are cancelled."""
+    def _end(self, item: SeriesItem, at: datetime, *, reason: str) -> None:
+        """Stop `item` before `at`: its rule keeps only earlier sessions; stored later ones are cancelled.
+
+        Ended, every member going is owed one "series ended" notice (the ledger keeps it to one
+        per member however many of their sessions carry it). Split, the sessions from `at` on are
+        left to the carry-over (moved to the new shape, or cancelled with a notice); one moved
+        there from before `at` is cancelled here and its members told.
+        """
         start = recurrence.parse_start_local(item.start_local)
         kept = recurrence.truncate_before(item.rrule, start, item.timezone, at)
         self.series.end(item, at, None if kept is None else kept.text, self.clock())
+        split = reason == "split"
         for session in self.sessions.in_series(item.series_id, at - MAX_MOVE):
-            if session.start >= at and session.status == SCHEDULED:
-                # every member going is owed one "series ended" notice; the ledger keeps it to one
-                # per member however many of their sessions carry it
-                tell = (
-                    (lambda _after, members: self.notices.series_ended(item, members, at)) if notify else None
-                )
-                cancelled = self.sessions.cancel(item, session.session_id, session.original_start, tell)
-                deliver(self.notices, self.sessions, cancelled)
+            if session.start < at or session.status != SCHEDULED or (split and session.original_start >= at):
+                continue
+            tell: Tell = (
+                self.notices.cancelled
+                if split
+                else (lambda _after, members: self.notices.series_ended(item, members, at))
+            )
+            cancelled = self.sessions.cancel(item, session.session_id, session.original_start, tell)
+            deliver(self.notices, self.sessions, cancelled)
         count("series_" + reason)
 
     def materialise(self, item: SeriesItem, until: datetime) -> int:
