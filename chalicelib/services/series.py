@@ -223,7 +223,8 @@ class SeriesService:
         now = self.clock()
         duration = changes.duration_minutes or int(item.duration_minutes)
         given = changes.model_fields_set
-        capacity = changes.capacity if "capacity" in given else item.capacity
+        stored_capacity = None if item.capacity is None else int(item.capacity)
+        capacity = changes.capacity if "capacity" in given else stored_capacity
         conference_url = changes.conference_url if "conference_url" in given else item.conference_url
         title = changes.title or item.title
         timezone = changes.timezone or item.timezone
@@ -325,12 +326,26 @@ class SeriesService:
                 found.original_start,
                 going,
                 waitlist,
-                tell_moved=lambda after, members, old=old: self.notices.moved(
-                    moved_from(after, old.original_start), members
-                ),
-                tell_lost=lambda _after, members, retired=retired: self.notices.cancelled(retired, members),
+                tell_moved=self._moved_from(old.original_start),
+                tell_lost=self._cancelled_as(retired),
             )
             deliver(self.notices, self.sessions, moved)
+
+    def _moved_from(self, original: datetime) -> Tell:
+        """Members carried to another session are told it moved from the start they knew."""
+
+        def tell(after: SessionItem, members: set[str]) -> list[str]:
+            return self.notices.moved(moved_from(after, original), members)
+
+        return tell
+
+    def _cancelled_as(self, retired: SessionItem) -> Tell:
+        """Members carried without a seat are told the session they had is off."""
+
+        def tell(_after: SessionItem, members: set[str]) -> list[str]:
+            return self.notices.cancelled(retired, members)
+
+        return tell
 
     def _promote_all(self, item: SeriesItem, now: datetime) -> None:
         """After a capacity change, seat waiting members wherever seats are now free."""
@@ -392,7 +407,7 @@ class SeriesService:
         return written
 
     def series_view(self, caller: Caller, item: SeriesItem, with_next: bool = False) -> SeriesView:
-        upcoming = None
+        upcoming: list[SessionView] | None = None
         if with_next:
             now = self.clock()
             first = recurrence.parse_start_local(item.start_local)
