@@ -562,7 +562,7 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1_000, 10_000), due_sessions: int 
 
         worker = services().reminder_worker
         worker.clock = lambda: due_at
-        from chalicelib.services.reminders import Job
+        from chalicelib.services.reminder_jobs import Job
 
         counter.calls.clear()
         sent = 0

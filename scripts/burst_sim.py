@@ -318,7 +318,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
     from chalicelib.errors import ConflictError
     from chalicelib.notify import pace
     from chalicelib.notify.senders import PacedSender, SendError
-    from chalicelib.services import reminders
+    from chalicelib.services import reminder_jobs, reminder_sweep, reminder_worker
     from chalicelib.settings import reset_settings
     from chalicelib.store import keys
     from chalicelib.store.members import ACTIVE, MemberItem
@@ -367,7 +367,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
     store = PaceStore(writes)
     pacers: list[pace.Pacer] = []
     ledger = Ledger(writes)
-    sweep = reminders.ReminderSweep(
+    sweep = reminder_sweep.ReminderSweep(
         queue=queue,  # type: ignore[arg-type]
         state=StateStore(writes),  # type: ignore[arg-type]
         sessions=Sessions(list(occurrences.values())),  # type: ignore[arg-type]
@@ -376,7 +376,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
         clock=clock,
     )
     current: list[pace.Pacer] = []
-    worker = reminders.ReminderWorker(
+    worker = reminder_worker.ReminderWorker(
         queue=queue,  # type: ignore[arg-type]
         ledger=ledger,  # type: ignore[arg-type]
         outbound=lambda: PacedSender(carrier, current[0]),
@@ -390,7 +390,12 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
         counted[name] += int(value)
 
     end = start + timedelta(minutes=1)
-    with _in_memory(members, occurrences), mock.patch.object(reminders, "count", count), _quiet():
+    with (
+        _in_memory(members, occurrences),
+        mock.patch.object(reminder_sweep, "count", count),
+        mock.patch.object(reminder_worker, "count", count),
+        _quiet(),
+    ):
         second = clock.now
         while second < end:
             clock.now = second
@@ -404,14 +409,14 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
                 cursor = second
                 for body in bodies[index : index + BATCH]:
                     clock.now = cursor
-                    job = reminders.Job.from_json(body)
+                    job = reminder_jobs.Job.from_json(body)
                     before = len(carrier.sent)
                     try:
                         worker.handle(job)
                     except (SendError, ConflictError):  # reported failed: back after the timeout
                         queue.send([job], delay_seconds=hidden)
                     if len(carrier.sent) > before:
-                        offsets.append((carrier.sent[-1][0] - reminders._due(job)).total_seconds())
+                        offsets.append((carrier.sent[-1][0] - reminder_jobs.due_at(job)).total_seconds())
                     cursor = max(clock.now, cursor) + SERVICE
                 invocations.append((second, cursor))
             second += timedelta(seconds=1)
@@ -422,7 +427,7 @@ def simulate(mps: int, sessions: int = 2000, per_session: int = 10, start: datet
         members=sessions * per_session,
         reminders=sessions * per_session * len(LEADS),
         sent=len(carrier.sent),
-        dropped_late=int(counted[reminders.DROPPED_LATE]),
+        dropped_late=int(counted[reminder_jobs.DROPPED_LATE]),
         throttles=carrier.throttles,
         p50=_quantile(offsets, 0.5),
         p99=_quantile(offsets, 0.99),

@@ -122,6 +122,7 @@ def merge_template(stage: str, python_version: tuple[int, int] = SNAPSTART_SINCE
     if python_version < SNAPSTART_SINCE:
         for resource in merged.get("Resources", {}).values():
             resource.get("Properties", {}).pop("SnapStart", None)
+            resource.get("Properties", {}).pop("VersionDescription", None)  # names the switch
         merged["Parameters"].pop(SNAPSTART_SWITCH[0], None)
         merged.get("Conditions", {}).pop(SNAPSTART_SWITCH[1], None)
     return merged

@@ -1,6 +1,6 @@
 """Ops routes, callable only with the admin token."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import Field
 
@@ -94,4 +94,5 @@ def sweep_reminders(caller: Caller, body: SweepWindow) -> SweepResult:
     start = body.from_ or body.to - timedelta(minutes=1)
     if not start < body.to or body.to - start > MAX_SWEEP:
         raise ValidationError({"to": "`to` must be after `from`, at most 7 days later."})
-    return SweepResult(enqueued=services().reminder_sweep.sweep(start, body.to, datetime.now(UTC)))
+    sweep = services().reminder_sweep
+    return SweepResult(enqueued=sweep.sweep(start, body.to, sweep.clock()))  # the sweep's own clock

@@ -25,7 +25,7 @@ def reminder_worker(event: Any) -> dict[str, list[dict[str, str]]]:
     """Handle a batch; report only the failed messages so SQS retries just those."""
     # Imported here: every function imports this module, and only the worker needs them.
     from chalicelib.notify.senders import ConfigurationSendError
-    from chalicelib.services.reminders import Job, PoisonMessageError
+    from chalicelib.services.reminder_jobs import Job, PoisonMessageError
     from chalicelib.store.reminders import ClaimHeldError
 
     worker = services().reminder_worker

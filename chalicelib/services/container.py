@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from chalicelib.services.inbound_sms import InboundSms
     from chalicelib.services.membership import MembershipService
     from chalicelib.services.occurrences import SessionNotices
-    from chalicelib.services.reminders import ReminderSweep, ReminderWorker
+    from chalicelib.services.reminder_sweep import ReminderSweep
+    from chalicelib.services.reminder_worker import ReminderWorker
     from chalicelib.services.room import RoomService
     from chalicelib.services.room_live import RoomLive
     from chalicelib.services.room_moderation import RoomModeration
@@ -81,7 +82,7 @@ class Services:
 
     @_Service
     def notices(self) -> SessionNotices:
-        from chalicelib.services.reminders import QueuedNotices
+        from chalicelib.services.notices import QueuedNotices
 
         return QueuedNotices(self.reminder_queue, labels=self.groups.session_label)
 
@@ -123,13 +124,13 @@ class Services:
 
     @_Service
     def reminder_worker(self) -> ReminderWorker:
-        from chalicelib.services.reminders import ReminderWorker
+        from chalicelib.services.reminder_worker import ReminderWorker
 
         return ReminderWorker(self.reminder_queue)
 
     @_Service
     def reminder_sweep(self) -> ReminderSweep:
-        from chalicelib.services.reminders import ReminderSweep
+        from chalicelib.services.reminder_sweep import ReminderSweep
 
         return ReminderSweep(self.reminder_queue)
 

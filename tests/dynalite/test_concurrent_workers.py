@@ -27,7 +27,8 @@ class CountingSender:
 def test_twenty_workers_handling_one_reminder_send_it_once(dynalite):
     from chalicelib import crypto
     from chalicelib.domain import preferences
-    from chalicelib.services.reminders import Job, ReminderWorker
+    from chalicelib.services.reminder_jobs import Job
+    from chalicelib.services.reminder_worker import ReminderWorker
     from chalicelib.store import keys
     from chalicelib.store.members import MemberItem
     from chalicelib.store.reminders import ClaimHeldError

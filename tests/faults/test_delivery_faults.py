@@ -147,12 +147,12 @@ def test_a_transient_ses_error_is_retried_and_sent_once(
 def test_a_configuration_error_changes_nobody_stops_sending_and_alarms(
     api, world, hub, clock, queue, aws_sender, faults: Faults, monkeypatch, code, status, message
 ):
-    from chalicelib.services import reminders
+    from chalicelib.services import reminder_worker
 
     counted: list[str] = []
-    real_count = reminders.count
+    real_count = reminder_worker.count
     monkeypatch.setattr(
-        reminders, "count", lambda name, *a, **k: (counted.append(name), real_count(name, *a, **k))
+        reminder_worker, "count", lambda name, *a, **k: (counted.append(name), real_count(name, *a, **k))
     )
     first = going(api, world)
     second = going(api, world, phone=OTHER_PHONE)
@@ -377,7 +377,7 @@ def test_sessions_indexed_per_minute_are_found_again_after_reindexing(api, world
 
 
 def test_a_claim_left_by_a_dead_worker_is_sent_once_after_its_lease(api, world, hub, clock, queue):
-    from chalicelib.services.reminders import Job
+    from chalicelib.services.reminder_jobs import Job
 
     going(api, world)
     sweep_due(hub, clock)

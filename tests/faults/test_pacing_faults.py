@@ -33,13 +33,14 @@ def paced_sns(hub, clock, monkeypatch):
 
 @pytest.fixture
 def counted(monkeypatch) -> list[str]:
-    from chalicelib.services import reminders
+    from chalicelib.services import reminder_sweep, reminder_worker
 
     names: list[str] = []
-    real_count = reminders.count
-    monkeypatch.setattr(
-        reminders, "count", lambda name, *a, **k: (names.append(name), real_count(name, *a, **k))
-    )
+    real_count = reminder_worker.count
+    for module in (reminder_sweep, reminder_worker):  # the sweep and the worker both count
+        monkeypatch.setattr(
+            module, "count", lambda name, *a, **k: (names.append(name), real_count(name, *a, **k))
+        )
     return names
 
 

@@ -104,7 +104,7 @@ def first_queued(hub, clock, due) -> object:
 def test_the_look_ahead_is_sized_from_the_burst_and_the_pace(
     api, world, hub, clock, queue, monkeypatch, crowded, mps, expected
 ) -> None:
-    from chalicelib.services.reminders import PLANNED_PARTS, QUEUE_MARGIN, REMINDER_SHARE
+    from chalicelib.services.reminder_sweep import PLANNED_PARTS, QUEUE_MARGIN, REMINDER_SHARE
     from chalicelib.settings import reset_settings
 
     monkeypatch.setenv("HEARTH_SMS_MPS", str(mps))

@@ -98,6 +98,7 @@ def test_snapstart_is_kept_only_for_prod_on_a_runtime_that_has_it():
     assert "SnapStart" not in on_311["Resources"]["APIHandler"]["Properties"]
     assert "ApiSnapStart" not in on_311["Parameters"]
     assert "ApiSnapStartOn" not in on_311.get("Conditions", {})
+    assert "VersionDescription" not in on_311["Resources"]["APIHandler"]["Properties"]
     assert on_311["Resources"]["APIHandler"]["Properties"]["AutoPublishAlias"] == "live"
     assert "SnapStart" not in json.dumps(dev)
 
@@ -107,3 +108,38 @@ def test_the_python313_prod_template_with_snapstart_passes_cfn_lint(prod_on_pyth
     target.write_text(json.dumps(prod_on_python313))
 
     package.lint(target)  # raises SystemExit on any cfn-lint error
+
+
+def versions(template: dict[str, Any], **parameters: str) -> list[str]:
+    resources = translate(template, **parameters)["Resources"]
+    return [name for name, resource in resources.items() if resource["Type"] == "AWS::Lambda::Version"]
+
+
+def test_switching_snapstart_alone_publishes_a_new_version(prod_on_python313):
+    # A version keeps the SnapStart it was published with, so the alias must move to a new one.
+    # The SAM transform names the version alike for "on" and "off" (it hashes the properties
+    # unresolved); what changes is the version's description, which CloudFormation cannot
+    # update in place: it replaces the version, i.e. publishes a new one.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    def version(setting: str) -> dict[str, Any]:
+        resources = translate(prod_on_python313, ApiSnapStart=setting)["Resources"]
+        (found,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Version"]
+        return found
+
+    def described(setting: str) -> str:
+        template = version(setting)["Properties"]["Description"]["Fn::Sub"]
+        return template.replace("${ApiSnapStart}", setting)  # what CloudFormation resolves
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Lambda::Version").schema
+    assert "/properties/Description" in schema["createOnlyProperties"]
+    assert described("on") == "Hearth API, SnapStart on"
+    assert described("off") == "Hearth API, SnapStart off"
+    assert version("on")["Properties"]["FunctionName"] == {"Ref": "APIHandler"}
+
+
+def test_new_code_publishes_a_new_version_whatever_the_switch(prod_on_python313):
+    changed = json.loads(json.dumps(prod_on_python313))
+    changed["Resources"]["APIHandler"]["Properties"]["MemorySize"] = 2048  # any property, as code does
+
+    assert versions(changed, ApiSnapStart="on") != versions(prod_on_python313, ApiSnapStart="on")

@@ -381,7 +381,7 @@ def test_alarms_watch_the_dead_letter_queue_the_worker_the_api_and_throttles(tem
 @stages
 def test_an_alarm_pages_ops_when_sending_is_misconfigured(templates, stage):
     from chalicelib.observability import SERVICE
-    from chalicelib.services.reminders import MISCONFIGURED
+    from chalicelib.services.reminder_worker import MISCONFIGURED
 
     template = templates[stage]
     namespace = template["Globals"]["Function"]["Environment"]["Variables"]["HEARTH_METRICS_NAMESPACE"]

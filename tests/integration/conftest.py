@@ -112,6 +112,7 @@ class Clock:
 
 @pytest.fixture
 def clock(client: Client) -> Clock:
+    from chalicelib.notify.senders import pacer
     from chalicelib.services.container import services
 
     pinned = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
@@ -124,6 +125,7 @@ def clock(client: Client) -> Clock:
     hub.room.clock = pinned
     hub.moderation.clock = pinned
     hub.live.clock = pinned
+    pacer().clock = pinned  # a reminder's deadline is checked against the same time
     return pinned
 
 

@@ -193,7 +193,8 @@ def test_a_throttle_takes_the_next_second_from_every_sender(clock, rate) -> None
 
 
 def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(rate) -> None:
-    from chalicelib.services.reminders import PLANNED_PARTS, REMINDER_SHARE, Job, _planned
+    from chalicelib.services.reminder_jobs import Job
+    from chalicelib.services.reminder_sweep import PLANNED_PARTS, REMINDER_SHARE, _planned
 
     rate(3)
     start = T0.replace(microsecond=0) + timedelta(hours=1)
@@ -213,7 +214,8 @@ def test_the_sweep_plans_a_burst_to_start_early_enough_to_end_by_its_due_time(ra
 
 
 def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
-    from chalicelib.services.reminders import MAX_DELAY_SECONDS, Job, _planned
+    from chalicelib.services.reminder_jobs import MAX_DELAY_SECONDS, Job
+    from chalicelib.services.reminder_sweep import _planned
 
     rate(1)
     start = T0.replace(microsecond=0) + timedelta(hours=1)
@@ -227,7 +229,8 @@ def test_a_turn_beyond_the_queue_delay_is_kept_on_the_job(rate) -> None:
 
 
 def test_a_burst_larger_than_the_time_left_is_packed_from_now_and_the_rest_not_queued(rate) -> None:
-    from chalicelib.services.reminders import DELIVERY_MARGIN, PLANNED_PARTS, REMINDER_SHARE, Job, _planned
+    from chalicelib.services.reminder_jobs import DELIVERY_MARGIN, Job
+    from chalicelib.services.reminder_sweep import PLANNED_PARTS, REMINDER_SHARE, _planned
 
     rate(1)
     start = T0.replace(microsecond=0) + timedelta(minutes=10)

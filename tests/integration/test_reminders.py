@@ -265,7 +265,7 @@ def _iso(instant: datetime) -> str:
 
 
 def _job(**fields):
-    from chalicelib.services.reminders import Job
+    from chalicelib.services.reminder_jobs import Job
 
     base = {
         "kind": "reminder",
@@ -290,7 +290,7 @@ class FakeQueue:
 
 
 def test_quiet_hours_delay_a_reminder_to_their_end_when_that_is_still_in_time(api, world, pipeline, going):
-    from chalicelib.services.reminders import ReminderWorker
+    from chalicelib.services.reminder_worker import ReminderWorker
 
     api.call(
         "PATCH",
@@ -305,7 +305,8 @@ def test_quiet_hours_delay_a_reminder_to_their_end_when_that_is_still_in_time(ap
         token=going["token"],
     )
     queue = FakeQueue()
-    worker = ReminderWorker(queue, clock=lambda: at(2026, 12, 1, 0, 0))  # 7:00 PM local: quiet
+    pipeline.set_time(at(2026, 12, 1, 0, 0))  # 7:00 PM local: quiet
+    worker = ReminderWorker(queue, clock=pipeline.clock)
     job = _job(member_id=going["member_id"], group_id=going["group_id"], subject=world["session_here"])
 
     assert worker.handle(job) == "deferred"
@@ -314,15 +315,15 @@ def test_quiet_hours_delay_a_reminder_to_their_end_when_that_is_still_in_time(ap
     assert delay == 900  # SQS's longest delay; the message hops until then
     assert pipeline.texts() == []
 
-    worker.clock = lambda: at(2026, 12, 1, 0, 30)
+    pipeline.set_time(at(2026, 12, 1, 0, 30))
     assert worker.handle(deferred) == "deferred"  # still early
-    worker.clock = lambda: at(2026, 12, 1, 1, 0)
+    pipeline.set_time(at(2026, 12, 1, 1, 0))
     assert worker.handle(deferred) == "sent"
     assert len(pipeline.texts()) == 1
 
 
 def test_quiet_hours_that_outlast_the_session_skip_the_reminder(api, world, pipeline, going):
-    from chalicelib.services.reminders import ReminderWorker
+    from chalicelib.services.reminder_worker import ReminderWorker
 
     api.call(
         "PATCH",

@@ -73,7 +73,7 @@ def test_before_the_snapshot_code_and_validators_are_loaded_but_no_client_or_con
         "for hook in reversed(runtime.before): hook()\n"  # Lambda runs them in reverse order
         "schemas = [s for op in OPERATIONS for s in (op.body, op.query, op.response) if s]\n"
         "print(json.dumps({'loaded': all(m in sys.modules for m in ('chalicelib.services.room',\n"
-        "     'chalicelib.services.sessions', 'chalicelib.services.reminders', 'boto3')),\n"
+        "     'chalicelib.services.sessions', 'chalicelib.services.reminder_worker', 'boto3')),\n"
         "  'validators_built': all(s.__pydantic_complete__ for s in schemas),\n"
         "  'clients': sorted(aws._clients), 'connection': HearthItem._connection is not None}))",
     )
