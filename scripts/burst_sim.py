@@ -34,7 +34,6 @@ ENV = {
     "HEARTH_STAGE": "local",
     "HEARTH_CONTACT_KEY": "YmVuY2gtY29udGFjdC1rZXktMzItYnl0ZXMtbG9uZyE",
     "HEARTH_PUBLIC_BASE_URL": "https://hearth.example.org",
-    "HEARTH_LOG_LEVEL": "ERROR",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 
@@ -262,6 +261,9 @@ class Figures:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Hearth's warnings (each reminder dropped) off while simulating, as they were afterwards."""
+    from chalicelib.observability import logger
+
+    logger()  # built first: it sets the level this restores (built inside, NOTSET would come back)
     hearth = logging.getLogger("hearth")
     level = hearth.level
     hearth.setLevel(logging.ERROR)

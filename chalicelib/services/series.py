@@ -16,7 +16,7 @@ from chalicelib.domain.identity import Caller, Role
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ids import new_id
 from chalicelib.observability import count
-from chalicelib.responses import Series
+from chalicelib.responses import Series, Session
 from chalicelib.services.groups import GroupService
 from chalicelib.services.occurrences import (
     HORIZON,
@@ -41,6 +41,7 @@ from chalicelib.store.sessions import (
     SessionItem,
     SessionRepository,
     Shape,
+    Tell,
 )
 
 NEXT_SESSIONS = 5
@@ -206,7 +207,8 @@ class SeriesService:
         now = self.clock()
         duration = changes.duration_minutes or int(item.duration_minutes)
         given = changes.model_fields_set
-        capacity = changes.capacity if "capacity" in given else item.capacity
+        stored_capacity = None if item.capacity is None else int(item.capacity)
+        capacity = changes.capacity if "capacity" in given else stored_capacity
         conference_url = changes.conference_url if "conference_url" in given else item.conference_url
         title = changes.title or item.title
         timezone = changes.timezone or item.timezone
@@ -254,8 +256,9 @@ class SeriesService:
             self.materialise(item, now + HORIZON)
             return self.series_view(caller, item, with_next=True)
 
+        self._end(item, split_at, reason="split")
+        # read once the series has ended: a session stored until then is among them
         before = self.sessions.in_series(item.series_id, split_at - MAX_MOVE)
-        self._end(item, split_at, reason="split", notify=False)
         successor = self._new_series(
             group,
             title=title,
@@ -307,12 +310,26 @@ class SeriesService:
                 found.original_start,
                 going,
                 waitlist,
-                tell_moved=lambda after, members, old=old: self.notices.moved(
-                    moved_from(after, old.original_start), members
-                ),
-                tell_lost=lambda _after, members, retired=retired: self.notices.cancelled(retired, members),
+                tell_moved=self._moved_from(old.original_start),
+                tell_lost=self._cancelled_as(retired),
             )
             deliver(self.notices, self.sessions, moved)
+
+    def _moved_from(self, original: datetime) -> Tell:
+        """Members carried to another session are told it moved from the start they knew."""
+
+        def tell(after: SessionItem, members: set[str]) -> list[str]:
+            return self.notices.moved(moved_from(after, original), members)
+
+        return tell
+
+    def _cancelled_as(self, retired: SessionItem) -> Tell:
+        """Members carried without a seat are told the session they had is off."""
+
+        def tell(_after: SessionItem, members: set[str]) -> list[str]:
+            return self.notices.cancelled(retired, members)
+
+        return tell
 
     def _promote_all(self, item: SeriesItem, now: datetime) -> None:
         """After a capacity change, seat waiting members wherever seats are now free."""
@@ -328,20 +345,28 @@ class SeriesService:
         if item.status == ACTIVE:
             self._end(item, self.clock(), reason="ended")
 
-    def _end(self, item: SeriesItem, at: datetime, *, reason: str, notify: bool = True) -> None:
-        """Stop `item` before `at`: its rule keeps only earlier sessions; stored later ones are cancelled."""
+    def _end(self, item: SeriesItem, at: datetime, *, reason: str) -> None:
+        """Stop `item` before `at`: its rule keeps only earlier sessions; stored later ones are cancelled.
+
+        Ended, every member going is owed one "series ended" notice (the ledger keeps it to one
+        per member however many of their sessions carry it). Split, the sessions from `at` on are
+        left to the carry-over (moved to the new shape, or cancelled with a notice); one moved
+        there from before `at` is cancelled here and its members told.
+        """
         start = recurrence.parse_start_local(item.start_local)
         kept = recurrence.truncate_before(item.rrule, start, item.timezone, at)
         self.series.end(item, at, None if kept is None else kept.text, self.clock())
+        split = reason == "split"
         for session in self.sessions.in_series(item.series_id, at - MAX_MOVE):
-            if session.start >= at and session.status == SCHEDULED:
-                # every member going is owed one "series ended" notice; the ledger keeps it to one
-                # per member however many of their sessions carry it
-                tell = (
-                    (lambda _after, members: self.notices.series_ended(item, members, at)) if notify else None
-                )
-                cancelled = self.sessions.cancel(item, session.session_id, session.original_start, tell)
-                deliver(self.notices, self.sessions, cancelled)
+            if session.start < at or session.status != SCHEDULED or (split and session.original_start >= at):
+                continue
+            tell: Tell = (
+                self.notices.cancelled
+                if split
+                else (lambda _after, members: self.notices.series_ended(item, members, at))
+            )
+            cancelled = self.sessions.cancel(item, session.session_id, session.original_start, tell)
+            deliver(self.notices, self.sessions, cancelled)
         count("series_" + reason)
 
     def materialise(self, item: SeriesItem, until: datetime) -> int:
@@ -366,7 +391,7 @@ class SeriesService:
         return written
 
     def series_view(self, caller: Caller, item: SeriesItem, with_next: bool = False) -> Series:
-        upcoming = None
+        upcoming: list[Session] | None = None
         if with_next:
             now = self.clock()
             first = recurrence.parse_start_local(item.start_local)

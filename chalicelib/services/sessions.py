@@ -137,10 +137,10 @@ class SessionService:
                 key = (series.series_id, occurrence.original_start)
                 found[key] = Occurrence(series, occurrence.original_start, stored.get(key))
         for key, item in stored.items():
-            series = all_series.get(key[0])
+            owner = all_series.get(key[0])
             shown = item.status == CANCELLED or bool(item.moved)  # moved in, or cancelled when it ended
-            if series is not None and key not in found and shown and start <= item.start < end:
-                found[key] = Occurrence(series, key[1], item)
+            if owner is not None and key not in found and shown and start <= item.start < end:
+                found[key] = Occurrence(owner, key[1], item)
         listed = [o for o in found.values() if start <= o.start < end]
         return sorted(listed, key=lambda o: (o.start, o.series.series_id))
 

@@ -130,7 +130,7 @@ class Shape(NamedTuple):
 
 
 class SeriesRepository:
-    def new_item(self, series_id: str, group_id: str, **attributes: object) -> SeriesItem:
+    def new_item(self, series_id: str, group_id: str, **attributes: Any) -> SeriesItem:
         """A new active series: listed under its group, and among those the daily job materialises."""
         key = keys.series(series_id)
         item = SeriesItem(key.pk, key.sk, series_id=series_id, group_id=group_id, **attributes)
@@ -309,9 +309,10 @@ class SessionRepository:
     def materialise(self, series: SeriesItem, session_id: str, original_start: datetime) -> bool:
         """Store one session where the reminder sweep finds it; False if it was cancelled or moved
         meanwhile (its own index entry stands)."""
-        untouched = SessionItem.pk.does_not_exist() | (
-            (SessionItem.status == SCHEDULED) & (SessionItem.moved == 0)
-        )
+        # `moved` is written only by a move: an item stored by an RSVP before it was materialised
+        # has none, and is still one to materialise (else no reminder would ever find it)
+        not_moved = SessionItem.moved.does_not_exist() | (SessionItem.moved == 0)
+        untouched = SessionItem.pk.does_not_exist() | ((SessionItem.status == SCHEDULED) & not_moved)
         change = index_actions(session_id, original_start)
         return self._unless_refused(series, session_id, original_start, change, untouched) is not None
 
@@ -322,7 +323,7 @@ class SessionRepository:
         are neither going nor waiting yet; False if refused (full, or any of those)."""
         seat = _seats_free(None if series.capacity is None else int(series.capacity))
         condition = _open_to(member_id, now) if seat is None else _open_to(member_id, now) & seat
-        change = [SessionItem.going.add({member_id})]
+        change: list[Action] = [SessionItem.going.add({member_id})]
         return self._unless_refused(series, session_id, original_start, change, condition) is not None
 
     def join_waitlist(
@@ -330,7 +331,7 @@ class SessionRepository:
     ) -> SessionItem | None:
         """Put `member_id` at the end of the waitlist on the same terms as `take_seat` (but for the
         seat); the item after it, or None if refused."""
-        change = [SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id]))]
+        change: list[Action] = [SessionItem.waitlist.set((SessionItem.waitlist | []).append([member_id]))]
         return self._unless_refused(series, session_id, original_start, change, _open_to(member_id, now))
 
     def _unless_refused(
@@ -583,6 +584,7 @@ class SessionRepository:
             for index, body in enumerate(chunk):
                 condition &= SessionItem.owed[index] == body
             remaining = len(item.owed or ()) - start - len(chunk)
+            actions: list[Action]
             if remaining <= 0:
                 condition &= size(SessionItem.owed) == len(chunk)
                 actions = [
@@ -670,14 +672,16 @@ def _seats_free(capacity: int | None) -> Condition | None:
     """The condition that a seat is free: fewer members going than `capacity`."""
     if capacity is None:
         return None
-    return SessionItem.going.does_not_exist() | (size(SessionItem.going) < capacity)
+    free: Condition = SessionItem.going.does_not_exist() | (size(SessionItem.going) < capacity)
+    return free
 
 
 def _open_to(member_id: str, now: datetime) -> Condition:
     """A session a member can still RSVP to: scheduled, not started, and they are not in it yet."""
-    return (
+    open_to: Condition = (
         (SessionItem.status.does_not_exist() | (SessionItem.status == SCHEDULED))
         & (SessionItem.start.does_not_exist() | (SessionItem.start > now))
         & ~SessionItem.going.contains(member_id)
         & ~SessionItem.waitlist.contains(member_id)
     )
+    return open_to

@@ -6,43 +6,21 @@ A subclass provides the `series_store` and `session_store` fixtures.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.domain import recurrence
+from tests.contracts.common import NOW, START, never, session_id, untold, weekly
 
-START = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
-NOW = START - timedelta(days=1)
-
-
-def _never(_body: str) -> bool:
-    return False
-
-
-def _untold(_item: Any, _members: set[str]) -> list[str]:
-    return []
+__all__ = ["NOW", "START", "RsvpStoreContract"]
 
 
 class RsvpStoreContract:
     def series(self, series_store: Any, capacity: int | None = 2) -> Any:
-        item = series_store.new_item(
-            "ser_contract",
-            "grp_contract",
-            title="Group session",
-            start_local="2026-12-01T19:00",
-            timezone="America/New_York",
-            duration_minutes=60,
-            rrule="FREQ=WEEKLY",
-            capacity=capacity,
-            status="active",
-            sequence=0,
-        )
-        series_store.create(item)
-        return item
+        return weekly(series_store, capacity)
 
     @staticmethod
     def session_id(series: Any) -> str:
-        return recurrence.session_id(series.series_id, START)
+        return session_id(series)
 
     def test_seats_are_taken_until_the_capacity_then_refused(self, series_store, session_store):
         series = self.series(series_store, capacity=2)
@@ -90,7 +68,7 @@ class RsvpStoreContract:
         session_store.join_waitlist(series, sid, START, "mem_b", NOW)
         session_store.join_waitlist(series, sid, START, "mem_c", NOW)
 
-        after = session_store.leave(series, sid, START, "mem_a", _untold, withdrawn=_never)
+        after = session_store.leave(series, sid, START, "mem_a", untold, withdrawn=never)
 
         assert (set(after.going), list(after.waitlist)) == ({"mem_b"}, ["mem_c"])
         stored = session_store.get(series.series_id, START, consistent=True)
@@ -101,7 +79,7 @@ class RsvpStoreContract:
         sid = self.session_id(series)
         session_store.take_seat(series, sid, START, "mem_a", NOW)
 
-        session_store.leave(series, sid, START, "mem_z", _untold, withdrawn=_never)
+        session_store.leave(series, sid, START, "mem_z", untold, withdrawn=never)
 
         stored = session_store.get(series.series_id, START, consistent=True)
         assert (set(stored.going), stored.waitlist) == ({"mem_a"}, None)

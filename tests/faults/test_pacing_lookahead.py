@@ -232,6 +232,7 @@ def test_an_rsvp_after_planning_keeps_its_reminder_while_the_pace_is_full_until_
     counted,  # noqa: F811 (the fixture above)
 ) -> None:
     going(api, world)
+    late = verified_member(api, world["group_here"]["invite"]["code"], phone=OTHER, email=None)
     crowd(world["session_here"], 60)
     clock.now = DUE - timedelta(minutes=10)
     run(hub, clock, queue, DUE - timedelta(minutes=2))
@@ -239,13 +240,11 @@ def test_an_rsvp_after_planning_keeps_its_reminder_while_the_pace_is_full_until_
     for second in range(int(clock.now.timestamp()), int(busy_until.timestamp())):
         provider.pacer.repository.fill("sms", second, 1)
 
-    run(
-        hub,
-        clock,
-        queue,
-        busy_until + timedelta(minutes=2),
-        rsvp=(clock.now, lambda: going(api, world, phone=OTHER)),
-    )
+    def rsvp() -> None:
+        answer = api.call("PUT", f"/v1/sessions/{world['session_here']}/rsvp", token=late["token"])
+        assert answer.json["status"] == "going"
+
+    run(hub, clock, queue, busy_until + timedelta(minutes=2), rsvp=(clock.now, rsvp))
 
     sent = {to: at for at, _parts, to in provider.sent}
     assert sorted(to for _at, _parts, to in provider.sent) == sorted([PHONE, OTHER])  # each once
